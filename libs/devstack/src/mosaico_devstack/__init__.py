@@ -1,0 +1,1 @@
+"""Mosaico on one machine: local PostgreSQL (and NATS), the services as processes."""

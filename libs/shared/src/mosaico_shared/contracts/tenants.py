@@ -1,0 +1,73 @@
+"""The tenant registry's internal API (identity) and module onboarding bodies."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from mosaico_shared.brazil import CNPJ, CPF, PhoneBR
+from mosaico_shared.tenancy.names import TENANT_SLUG_PATTERN
+
+MODULES = ("identity", "crm", "commerce", "finance", "payments", "notifications")
+
+
+class PlanLimits(BaseModel):
+    """What a plan allows; ``None`` means unlimited."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_users: int | None = Field(default=None, ge=0)
+    max_products: int | None = Field(default=None, ge=0)
+    max_transactions: int | None = Field(default=None, ge=0, description="per month")
+
+
+class TenantUpsert(BaseModel):
+    """What the operator tells identity about a tenant (PUT, idempotent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str = Field(min_length=1, max_length=200, examples=["Acme Comércio LTDA"])
+    cnpj: CNPJ
+    plan: str = Field(min_length=1, max_length=63, examples=["empresa"])
+    limits: PlanLimits = PlanLimits()
+    modules: list[str] = Field(default_factory=list, examples=[["identity", "crm"]])
+    suspended: bool = False
+
+
+class TenantRecord(TenantUpsert):
+    """A tenant as identity's registry holds it."""
+
+    slug: str = Field(pattern=TENANT_SLUG_PATTERN, examples=["acme"])
+
+
+class FirstAdmin(BaseModel):
+    """The tenant's first administrator, created once by the operator."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=1, max_length=100, examples=["Maria Souza"])
+    cpf: CPF
+    email: EmailStr
+    whatsapp: PhoneBR | None = None
+    password: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=128,
+        description="Initial password; when absent an invite token is issued instead.",
+    )
+
+
+class FirstAdminResult(BaseModel):
+    """Whether the first admin was created now, and the invite token when one was issued."""
+
+    user_id: str | None = Field(description="None while the admin's invite is pending")
+    created: bool
+    invite_token: str | None = None
+
+
+class OnboardingResult(BaseModel):
+    """A module's answer once a tenant database is migrated and seeded."""
+
+    module: str
+    tenant: str
+    database: str
+    schema_version: str | None

@@ -1,0 +1,223 @@
+"""Domain errors rendered as RFC 9457 problem+json by one set of handlers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mosaico_shared.logs import request_id_var
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://mosaico.dev/problems/"
+
+logger = logging.getLogger("mosaico.problems")
+
+
+class Problem(Exception):
+    """An error a client can act on; subclasses fix the status and the problem type."""
+
+    status: int = 500
+    slug: str = "internal"
+    title: str = "Internal Server Error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        if title is not None:
+            self.title = title
+        self.headers = headers or {}
+        self.extensions = extensions
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        """The problem document (RFC 9457 members plus extensions)."""
+        doc: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+        }
+        if self.detail:
+            doc["detail"] = self.detail
+        if instance:
+            doc["instance"] = instance
+        doc.update(self.extensions)
+        request_id = request_id_var.get()
+        if request_id:
+            doc["request_id"] = request_id
+        return doc
+
+
+class BadRequest(Problem):
+    status, slug, title = 400, "bad-request", "Bad Request"
+
+
+class MalformedBody(Problem):
+    status, slug, title = 400, "malformed-body", "Malformed request body"
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Unauthorized"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **extensions)
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class TenantSuspended(Forbidden):
+    slug, title = "tenant-suspended", "Tenant suspended"
+
+
+class ModuleNotEnabled(Forbidden):
+    slug, title = "module-not-enabled", "Module not enabled for this tenant"
+
+
+class LimitExceeded(Forbidden):
+    slug, title = "limit-exceeded", "Plan limit exceeded"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not Found"
+
+
+class TenantNotProvisioned(NotFound):
+    slug, title = "tenant-not-provisioned", "Tenant not provisioned for this module"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Payload Too Large"
+
+
+class InvalidInput(Problem):
+    status, slug, title = 422, "invalid-input", "Invalid input"
+
+
+class TooManyRequests(Problem):
+    status, slug, title = 429, "too-many-requests", "Too Many Requests"
+
+
+class DependencyUnavailable(Problem):
+    status, slug, title = 503, "dependency-unavailable", "Service dependency unavailable"
+
+
+def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    """Render a problem as ``application/problem+json``."""
+    instance = request.url.path if request is not None else None
+    return JSONResponse(
+        problem.body(instance),
+        status_code=problem.status,
+        headers=problem.headers,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Only location, message and type: never echo the input back, it may hold a password.
+    return [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(exc, request)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _validation_errors(exc)
+    if any(e["type"] == "json_invalid" for e in errors):
+        return problem_response(MalformedBody("The request body is not valid JSON."), request)
+    fields = ", ".join(".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in errors)
+    return problem_response(InvalidInput(fields, errors=errors), request)
+
+
+_HTTP_PROBLEMS: dict[int, type[Problem]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    413: PayloadTooLarge,
+    429: TooManyRequests,
+}
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    problem_type = _HTTP_PROBLEMS.get(exc.status_code)
+    if problem_type is not None:
+        problem = problem_type(str(exc.detail) if exc.detail else None)
+    else:
+        problem = Problem(str(exc.detail) if exc.detail else None)
+        problem.status, problem.slug, problem.title = exc.status_code, "http", str(exc.detail)
+    problem.headers.update(exc.headers or {})
+    return problem_response(problem, request)
+
+
+_MISSING_DATABASE = re.compile(r'database "[^"]+" does not exist')
+
+
+def is_missing_database(exc: DBAPIError) -> bool:
+    """True when a connection failed because the database does not exist (3D000).
+
+    At connect time libpq reports it as a message, not always with a SQLSTATE.
+    """
+    if getattr(exc.orig, "sqlstate", None) == "3D000":
+        return True
+    return bool(_MISSING_DATABASE.search(str(exc.orig)))
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if is_missing_database(exc):
+        return problem_response(TenantNotProvisioned(), request)
+    if isinstance(exc, IntegrityError):
+        return problem_response(Conflict("The change conflicts with existing data."), request)
+    logger.error("database error", exc_info=exc)
+    return problem_response(DependencyUnavailable("The database is unavailable."), request)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unhandled error", exc_info=exc)
+    return problem_response(Problem("An unexpected error happened; it was logged."), request)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of ``app`` a problem+json response, never a bare 500 page."""
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the problems an endpoint can answer."""
+    return {
+        p.status: {
+            "description": p.title,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for p in problems
+    }

@@ -1,0 +1,1 @@
+"""Per-tenant databases: naming, bounded engines, sessions and tenant status."""

@@ -1,0 +1,141 @@
+"""Token signing keys: generated, rotated and published as JWKS.
+
+Rotation adds a key and retires the previous one; a retired key stays in the JWKS
+until every access token it signed has expired, so rotating logs nobody out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
+from sqlalchemy import or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from mosaico_identity.models.platform import SigningKeyRow
+
+RELOAD_EVERY_SECONDS = 30.0
+UNKNOWN_KID_RELOAD_SECONDS = 1.0
+# Serializes key creation across identity replicas sharing the platform database.
+_KEY_LOCK_ID = 0x6D6F7361
+
+
+def _new_key(algorithm: str) -> SigningKeyRow:
+    kid = f"{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}"
+    public_jwk: dict[str, Any]
+    if algorithm == "EdDSA":
+        private = ed25519.Ed25519PrivateKey.generate()
+        public_jwk = OKPAlgorithm.to_jwk(private.public_key(), as_dict=True)
+        pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    else:
+        rsa_private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public_jwk = RSAAlgorithm.to_jwk(rsa_private.public_key(), as_dict=True)
+        pem = rsa_private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    public_jwk.update({"kid": kid, "alg": algorithm, "use": "sig"})
+    return SigningKeyRow(
+        kid=kid, algorithm=algorithm, private_pem=pem.decode(), public_jwk=public_jwk
+    )
+
+
+class SigningKeys:
+    """The platform's signing keys, cached in memory and reloaded from the database
+    periodically (another replica may have rotated) or when a token names a new kid."""
+
+    def __init__(self, engine: AsyncEngine, *, algorithm: str, access_ttl: int) -> None:
+        self.engine = engine
+        self.algorithm = algorithm
+        # A retired key is published for one access-token lifetime plus a minute of skew.
+        self.publish_retired_for = timedelta(seconds=access_ttl + 60)
+        self._active: SigningKeyRow | None = None
+        self._published: dict[str, jwt.PyJWK] = {}
+        self._jwks: dict[str, Any] = {"keys": []}
+        self._loaded_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def ensure_active_key(self) -> None:
+        """Create the first key if there is none (at startup)."""
+        async with AsyncSession(self.engine) as session, session.begin():
+            await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _KEY_LOCK_ID})
+            active = await session.scalar(
+                select(SigningKeyRow.kid).where(SigningKeyRow.retired_at.is_(None)).limit(1)
+            )
+            if active is None:
+                session.add(_new_key(self.algorithm))
+        await self.reload()
+
+    async def rotate(self) -> str:
+        """Make a new key active and retire the current one; returns the new kid."""
+        async with AsyncSession(self.engine) as session, session.begin():
+            await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _KEY_LOCK_ID})
+            await session.execute(
+                update(SigningKeyRow)
+                .where(SigningKeyRow.retired_at.is_(None))
+                .values(retired_at=datetime.now(UTC))
+            )
+            key = _new_key(self.algorithm)
+            kid = key.kid
+            session.add(key)
+        await self.reload()
+        return kid
+
+    async def reload(self) -> None:
+        """Read the active key and every key still published."""
+        cutoff = datetime.now(UTC) - self.publish_retired_for
+        async with AsyncSession(self.engine) as session:
+            rows = (
+                await session.scalars(
+                    select(SigningKeyRow)
+                    .where(
+                        or_(SigningKeyRow.retired_at.is_(None), SigningKeyRow.retired_at > cutoff)
+                    )
+                    .order_by(SigningKeyRow.created_at.desc())
+                )
+            ).all()
+        self._active = next((r for r in rows if r.retired_at is None), None)
+        self._published = {r.kid: jwt.PyJWK(r.public_jwk) for r in rows}
+        self._jwks = {"keys": [r.public_jwk for r in rows]}
+        self._loaded_at = time.monotonic()
+
+    async def _fresh(self, *, unknown_kid: bool = False) -> None:
+        age = time.monotonic() - self._loaded_at
+        if age < RELOAD_EVERY_SECONDS and not (unknown_kid and age > UNKNOWN_KID_RELOAD_SECONDS):
+            return
+        async with self._lock:
+            if time.monotonic() - self._loaded_at >= min(age, UNKNOWN_KID_RELOAD_SECONDS):
+                await self.reload()
+
+    async def key_for(self, kid: str) -> jwt.PyJWK | None:
+        """A published public key by id (the token verifier's key source)."""
+        await self._fresh(unknown_kid=kid not in self._published)
+        return self._published.get(kid)
+
+    async def jwks(self) -> dict[str, Any]:
+        """The JSON Web Key Set identity publishes."""
+        await self._fresh()
+        return self._jwks
+
+    async def sign(self, claims: dict[str, Any]) -> str:
+        """Sign ``claims`` with the active key, naming it in the ``kid`` header."""
+        await self._fresh()
+        if self._active is None:
+            await self.ensure_active_key()
+        active = self._active
+        assert active is not None
+        return jwt.encode(
+            claims, active.private_pem, algorithm=active.algorithm, headers={"kid": active.kid}
+        )

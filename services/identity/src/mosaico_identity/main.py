@@ -1,0 +1,92 @@
+"""The identity service: ``uvicorn mosaico_identity.main:app`` (or ``create_app``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from mosaico_shared.app import create_service_app, database_server_ready
+from mosaico_shared.migrations import upgrade_database
+from mosaico_shared.onboarding import onboarding_router
+from mosaico_shared.tenancy.engines import TenantDatabases
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from mosaico_identity.auth import endpoints as auth_endpoints
+from mosaico_identity.invites import endpoints as invite_endpoints
+from mosaico_identity.keys import endpoints as key_endpoints
+from mosaico_identity.keys.service import SigningKeys
+from mosaico_identity.registry import endpoints as registry_endpoints
+from mosaico_identity.registry.status import LocalTenantStatus
+from mosaico_identity.roles import ROLE_PERMISSIONS
+from mosaico_identity.settings import IdentitySettings
+from mosaico_identity.users import endpoints as user_endpoints
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+PLATFORM_MIGRATIONS = MIGRATIONS / "platform"
+TENANT_MIGRATIONS = MIGRATIONS / "tenant"
+
+
+async def platform_database_ready(app: FastAPI) -> None:
+    """``identity_platform`` answers (the registry and the signing keys live there)."""
+    async with app.state.platform_engine.connect() as connection:
+        await connection.execute(text("SELECT 1 FROM signing_keys LIMIT 1"))
+
+
+def create_app(settings: IdentitySettings | None = None) -> FastAPI:
+    """Build the identity app from settings (the environment by default)."""
+    settings = settings or IdentitySettings()  # type: ignore[call-arg]
+    platform_url = TenantDatabases(settings.database_url, "identity").url_for(
+        settings.platform_database
+    )
+    platform_engine = create_async_engine(platform_url, pool_size=5, max_overflow=5)
+    signing_keys = SigningKeys(
+        platform_engine,
+        algorithm=settings.signing_algorithm,
+        access_ttl=settings.access_token_ttl_seconds,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Replicas may start together; Alembic's transactional DDL plus the version
+        # table make a concurrent second run a no-op or a clean failure that restarts.
+        await asyncio.to_thread(upgrade_database, PLATFORM_MIGRATIONS, platform_url)
+        await signing_keys.ensure_active_key()
+        try:
+            yield
+        finally:
+            await platform_engine.dispose()
+
+    app = create_service_app(
+        settings,
+        description="Tenant registry, users, roles, login and token signing keys.",
+        routers=[
+            auth_endpoints.router,
+            user_endpoints.router,
+            invite_endpoints.router,
+            invite_endpoints.internal,
+            key_endpoints.public,
+            key_endpoints.internal,
+            registry_endpoints.router,
+            onboarding_router("identity", TENANT_MIGRATIONS),
+        ],
+        role_permissions=ROLE_PERMISSIONS,
+        key_source=signing_keys,
+        tenant_status=LocalTenantStatus(platform_engine, ttl=settings.tenant_status_ttl_seconds),
+        readiness=(database_server_ready, platform_database_ready),
+        lifespan=lifespan,
+    )
+    app.state.platform_engine = platform_engine
+    app.state.signing_keys = signing_keys
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # ``uvicorn mosaico_identity.main:app`` builds the app on first access, so importing
+    # this module (tests, tools) never reads the environment.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

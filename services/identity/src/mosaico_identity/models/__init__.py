@@ -1,0 +1,1 @@
+"""Tables of identity: the platform database and each tenant's database."""

@@ -1,0 +1,28 @@
+"""Tenant status for identity's own requests, read from its own registry."""
+
+from __future__ import annotations
+
+from cachetools import TTLCache
+from mosaico_shared.contracts.tenants import TenantRecord
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from mosaico_identity.registry.service import get_tenant
+
+
+class LocalTenantStatus:
+    """The registry, cached for a second: suspension takes effect almost at once."""
+
+    def __init__(self, engine: AsyncEngine, *, ttl: float) -> None:
+        self.engine = engine
+        self._cache: TTLCache[str, TenantRecord | None] = TTLCache(maxsize=4096, ttl=ttl)
+
+    async def status(self, tenant: str) -> TenantRecord | None:
+        if tenant in self._cache:
+            return self._cache[tenant]
+        async with AsyncSession(self.engine) as session:
+            record = await get_tenant(session, tenant)
+        self._cache[tenant] = record
+        return record
+
+    def forget(self, tenant: str) -> None:
+        self._cache.pop(tenant, None)

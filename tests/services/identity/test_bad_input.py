@@ -1,0 +1,105 @@
+"""Bad input gets a 4xx problem+json, never a 500 or a stack trace."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.tenants import INTERNAL, valid_cpf
+
+
+def _is_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_malformed_json_is_a_400_problem(identity):
+    response = identity.post(
+        "/identity/v1/auth/login",
+        content=b'{"tenant": "acme", "login": ',
+        headers={"content-type": "application/json"},
+    )
+    assert _is_problem(response, 400)["type"].endswith("/malformed-body")
+
+
+def test_an_oversized_body_is_a_413_problem(identity):
+    body = b'{"tenant": "acme", "login": "' + b"x" * 2_000_000 + b'", "password": "x"}'
+    response = identity.post(
+        "/identity/v1/auth/login", content=body, headers={"content-type": "application/json"}
+    )
+    _is_problem(response, 413)
+
+
+def test_an_oversized_chunked_body_is_a_413_problem(identity):
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 65536
+
+    response = identity.post(
+        "/identity/v1/auth/login", content=chunks(), headers={"content-type": "application/json"}
+    )
+    _is_problem(response, 413)
+
+
+@pytest.mark.parametrize(
+    "cnpj", ["11.222.333/0001-80", "123", "00000000000000", "abcdefghijklmn"]
+)
+def test_an_invalid_cnpj_is_refused_by_the_registry(identity, cnpj):
+    response = identity.put(
+        "/identity/internal/tenants/acme-bad",
+        headers=INTERNAL,
+        json={"display_name": "X", "cnpj": cnpj, "plan": "empresa", "modules": []},
+    )
+    assert "cnpj" in _is_problem(response, 422)["detail"]
+
+
+def test_internal_endpoints_need_the_internal_credential(identity, make_tenant):
+    tenant = make_tenant()
+    for headers in ({}, {"Authorization": "Bearer wrong"}, tenant.auth()):
+        response = identity.get(f"/identity/internal/tenants/{tenant.slug}", headers=headers)
+        _is_problem(response, 401)
+
+
+def test_an_unknown_tenant_is_a_404_on_the_registry(identity):
+    _is_problem(identity.get("/identity/internal/tenants/nobody", headers=INTERNAL), 404)
+
+
+def test_a_registered_tenant_without_a_database_is_a_clear_404(identity):
+    identity.put(
+        "/identity/internal/tenants/no-database",
+        headers=INTERNAL,
+        json={"display_name": "X", "cnpj": "11222333000181", "plan": "empresa", "modules": []},
+    )
+    response = identity.post(
+        "/identity/v1/auth/login",
+        json={"tenant": "no-database", "login": valid_cpf(1), "password": "whatever-1"},
+    )
+    assert _is_problem(response, 404)["type"].endswith("/tenant-not-provisioned")
+    onboard = identity.post("/identity/internal/tenants/no-database/onboard", headers=INTERNAL)
+    assert _is_problem(onboard, 404)["type"].endswith("/tenant-not-provisioned")
+
+
+def test_invalid_tenant_slugs_and_ids_are_422(identity, make_tenant):
+    tenant = make_tenant()
+    bad_slug = identity.put("/identity/internal/tenants/Not_A_Slug", headers=INTERNAL, json={})
+    _is_problem(bad_slug, 422)
+    bad_id = identity.get("/identity/v1/users/not-a-uuid", headers=tenant.auth())
+    _is_problem(bad_id, 422)
+    huge_page = identity.get("/identity/v1/users?limit=100000", headers=tenant.auth())
+    _is_problem(huge_page, 422)
+
+
+def test_validation_errors_never_echo_a_password(identity):
+    response = identity.post(
+        "/identity/v1/auth/login",
+        json={"tenant": "BAD SLUG", "login": "x", "password": "super-secret-value"},
+    )
+    _is_problem(response, 422)
+    assert "super-secret-value" not in response.text
+
+
+def test_unknown_routes_are_404_problems(identity):
+    _is_problem(identity.get("/identity/v1/nothing-here"), 404)
