@@ -1,0 +1,1 @@
+"""Mosaico crm module."""

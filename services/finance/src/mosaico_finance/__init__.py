@@ -1,0 +1,1 @@
+"""Mosaico finance module."""
