@@ -44,9 +44,7 @@ def test_an_oversized_chunked_body_is_a_413_problem(identity):
     _is_problem(response, 413)
 
 
-@pytest.mark.parametrize(
-    "cnpj", ["11.222.333/0001-80", "123", "00000000000000", "abcdefghijklmn"]
-)
+@pytest.mark.parametrize("cnpj", ["11.222.333/0001-80", "123", "00000000000000", "abcdefghijklmn"])
 def test_an_invalid_cnpj_is_refused_by_the_registry(identity, cnpj):
     response = identity.put(
         "/identity/internal/tenants/acme-bad",

@@ -82,7 +82,9 @@ def test_logout_revokes_the_refresh_token(make_tenant, identity):
     pair = tenant.login()
     out = identity.post("/identity/v1/auth/logout", json={"refresh_token": pair["refresh_token"]})
     assert out.status_code == 204
-    again = identity.post("/identity/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    again = identity.post(
+        "/identity/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    )
     assert again.status_code == 401
 
 
@@ -104,7 +106,9 @@ def test_changing_the_password_ends_other_sessions(make_tenant, identity):
         json={"current_password": tenant.admin_password, "new_password": "a-new-password-456"},
     )
     assert changed.status_code == 204
-    stale = identity.post("/identity/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    stale = identity.post(
+        "/identity/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    )
     assert stale.status_code == 401
     assert tenant.login(password="a-new-password-456")["access_token"]
 

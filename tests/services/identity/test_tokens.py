@@ -37,7 +37,7 @@ def test_access_tokens_are_asymmetric_name_their_key_and_carry_the_claims(make_t
 def test_tampered_unsigned_and_hmac_tokens_are_refused(make_tenant, identity):
     tenant = make_tenant()
     token = tenant.token()
-    head, body, signature = token.split(".")
+    head, _body, signature = token.split(".")
     claims = _claims(token)
     tampered = ".".join([head, _b64({**claims, "roles": ["admin", "root"]}), signature])
     unsigned = ".".join([_b64({"alg": "none", "typ": "JWT"}), _b64(claims), ""])
@@ -72,7 +72,7 @@ def test_a_token_of_tenant_a_never_reaches_tenant_b(make_tenant, identity):
     assert {u["cpf"] for u in listed["items"]} == {a.admin_cpf}
     assert identity.get(f"/identity/v1/users/{b_user['id']}", headers=a_headers).status_code == 404
     # Re-labelling the token for tenant B breaks its signature.
-    head, body, signature = a_headers["Authorization"].removeprefix("Bearer ").split(".")
+    head, _body, signature = a_headers["Authorization"].removeprefix("Bearer ").split(".")
     relabelled = ".".join([head, _b64({**_claims(a.token()), "tenant": b.slug}), signature])
     response = identity.get("/identity/v1/me", headers={"Authorization": f"Bearer {relabelled}"})
     assert response.status_code == 401

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import httpx
+from mosaico_shared.tenancy.names import database_name
 
 from mosaico_devstack.postgres import LocalPostgres
-from mosaico_shared.tenancy.names import database_name
 
 DEMO_TENANT = "demo"
 DEMO_ADMIN = {

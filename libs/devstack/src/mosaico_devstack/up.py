@@ -67,8 +67,8 @@ def _announce(urls: dict[str, str], state: Path) -> None:
     print(
         f"\nDemo login (tenant 'demo'):\n"
         f"  curl -s {urls['identity']}/identity/v1/auth/login -H 'content-type: application/json' \\\n"
-        f"       -d '{{\"tenant\": \"demo\", \"login\": \"{DEMO_ADMIN['email']}\", "
-        f"\"password\": \"{DEMO_ADMIN['password']}\"}}'\n"
+        f'       -d \'{{"tenant": "demo", "login": "{DEMO_ADMIN["email"]}", '
+        f'"password": "{DEMO_ADMIN["password"]}"}}\'\n'
         f"\nLogs: {state}/logs   Stop: Ctrl-C\n",
         flush=True,
     )

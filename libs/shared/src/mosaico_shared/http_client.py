@@ -96,7 +96,7 @@ class ServiceClient:
             headers["X-Request-ID"] = request_id
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(self.attempts if retry else 1),
-            wait=wait_exponential_jitter(initial=self.backoff, max=2.0),
+            wait=wait_exponential_jitter(multiplier=self.backoff, max=2.0),
             retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
             reraise=True,
         ):
