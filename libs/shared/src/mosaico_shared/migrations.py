@@ -88,3 +88,13 @@ def upgrade_all_tenants(
         )
         for name in module_databases(server_url, module)
     }
+
+
+def migrate_all_command(module: str, script_location: Path, database_url: str) -> int:
+    """Body of each service's ``python -m mosaico_<module>.migrate``: bring every tenant
+    database of the module to head (run when a new module version rolls out)."""
+    results = upgrade_all_tenants(script_location, database_url, module)
+    for database, revision in results.items():
+        print(f"{database}: {revision}")
+    print(f"{module}: {len(results)} tenant database(s) at head")
+    return 0
