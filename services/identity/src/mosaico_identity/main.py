@@ -42,7 +42,9 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     platform_url = TenantDatabases(settings.database_url, "identity").url_for(
         settings.platform_database
     )
-    platform_engine = create_async_engine(platform_url, pool_size=5, max_overflow=5)
+    platform_engine = create_async_engine(
+        platform_url, pool_size=5, max_overflow=5, hide_parameters=True
+    )
     signing_keys = SigningKeys(
         platform_engine,
         algorithm=settings.signing_algorithm,

@@ -59,6 +59,8 @@ class TenantDatabases:
             max_overflow=self.max_overflow,
             pool_pre_ping=False,
             pool_recycle=1800,
+            # Statement parameters (password hashes, documents) never reach an error or a log.
+            hide_parameters=True,
         )
         self._engines[database] = engine
         while len(self._engines) > self.max_engines:

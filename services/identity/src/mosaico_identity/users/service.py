@@ -6,7 +6,7 @@ import uuid
 
 from mosaico_shared.contracts.tenants import TenantRecord
 from mosaico_shared.problems import Conflict, LimitExceeded, NotFound, Unauthorized
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_identity.auth.tokens import revoke_user_tokens
@@ -20,6 +20,8 @@ async def ensure_user_capacity(session: AsyncSession, tenant: TenantRecord) -> N
     limit = tenant.limits.max_users
     if limit is None:
         return
+    # Two admins adding users at once must not both take the last seat.
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('identity.users'))"))
     active = await session.scalar(select(func.count()).select_from(User).where(User.active))
     if (active or 0) >= limit:
         raise LimitExceeded(
