@@ -12,6 +12,9 @@ from sqlalchemy import MetaData, create_engine, pool, text
 from sqlalchemy.engine import make_url
 
 
+_MIGRATION_LOCK = 0x4D494752  # advisory locks are per database: one lock per tenant DB
+
+
 def alembic_config(script_location: Path, url: str) -> Config:
     """An Alembic config for ``script_location`` aimed at ``url`` (no alembic.ini needed)."""
     config = Config()
@@ -31,6 +34,9 @@ def run_migrations(config: Config, target_metadata: MetaData) -> None:
 
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():
+            # Replicas starting together, or an onboarding retried while the first call
+            # still runs, wait here instead of racing on the same DDL.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             context.run_migrations()
     engine.dispose()
 
