@@ -1,0 +1,80 @@
+{{/*
+The cluster-scoped Module object (mosaico.dev/v1alpha1) the operator reads: where the
+module's database server admin credentials are, where the module answers, how to
+onboard a tenant into it, and which version runs.
+*/}}
+{{- define "mosaico-lib.platform.module" -}}
+{{- if .Values.moduleResource.enabled }}
+{{- $module := include "mosaico-lib.names.module" . -}}
+{{- $database := include "mosaico-lib.database.secretRefs" . | fromYaml -}}
+apiVersion: mosaico.dev/v1alpha1
+kind: Module
+metadata:
+  name: {{ $module }}
+  labels: {{- include "mosaico-lib.labels.standard" (dict "context" .) | nindent 4 }}
+spec:
+  database:
+    adminSecretRef:
+      name: {{ $database.admin.name }}
+      namespace: {{ .Release.Namespace }}
+      key: {{ $database.admin.key }}
+    owner: {{ $database.owner }}
+  serviceUrl: {{ printf "http://%s.%s.svc:%v" (include "mosaico-lib.names.fullname" .) .Release.Namespace .Values.containerPort | quote }}
+  onboardingPath: {{ default (printf "/%s/internal/tenants/{tenant}/onboard" $module) .Values.onboardingPath | quote }}
+  version: {{ .Values.moduleResource.version | default .Values.image.tag | default .Chart.AppVersion | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Ingress path entries for one module (for an umbrella's single Ingress): one Prefix
+path per public path, so /<module>/internal, /metrics and the probes are never routed.
+*/}}
+{{- define "mosaico-lib.ingress.paths" -}}
+{{- $module := include "mosaico-lib.names.module" . -}}
+{{- range .Values.publicPaths }}
+- path: /{{ $module }}/{{ . | trimPrefix "/" }}
+  pathType: Prefix
+  backend:
+    service:
+      name: {{ include "mosaico-lib.names.fullname" $ }}
+      port:
+        name: http
+{{- end }}
+{{- end -}}
+
+{{/* The same routing as Gateway API HTTPRoute rules. */}}
+{{- define "mosaico-lib.gateway.rules" -}}
+{{- $module := include "mosaico-lib.names.module" . -}}
+- matches:
+    {{- range .Values.publicPaths }}
+    - path:
+        type: PathPrefix
+        value: /{{ $module }}/{{ . | trimPrefix "/" }}
+    {{- end }}
+  backendRefs:
+    - name: {{ include "mosaico-lib.names.fullname" . }}
+      port: {{ .Values.containerPort }}
+{{- end -}}
+
+{{/* A dedicated CNPG Cluster when the module asks for one. */}}
+{{- define "mosaico-lib.database.moduleCluster" -}}
+{{- if and (eq (include "mosaico-lib.database.provider" .) "cnpg") .Values.database.dedicatedCluster }}
+{{- include "mosaico-lib.database.cnpgCluster" (dict "context" . "name" (include "mosaico-lib.database.clusterName" .) "instances" .Values.database.instances "storageSize" .Values.database.storageSize "labels" (include "mosaico-lib.labels.standard" (dict "context" . "component" "database"))) }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Everything a module chart renders: `{{ include "mosaico-lib.module.all" . }}` in its
+templates/ is the whole chart. Values are the module's over the library defaults.
+*/}}
+{{- define "mosaico-lib.module.all" -}}
+{{- $values := include "mosaico-lib.values.module" . | fromYaml -}}
+{{- $ctx := dict "Values" $values "Release" .Release "Chart" .Chart "Capabilities" .Capabilities "Files" .Files "Template" .Template -}}
+{{- range $name := list "rbac.serviceAccount" "config.configMap" "workloads.deployment" "network.service" "scaling.hpa" "scaling.podDisruptionBudget" "network.networkPolicy" "monitoring.serviceMonitor" "monitoring.prometheusRule" "monitoring.dashboard" "platform.module" "database.moduleCluster" }}
+{{- $rendered := include (printf "mosaico-lib.%s" $name) $ctx | trim }}
+{{- if $rendered }}
+---
+{{ $rendered }}
+{{- end }}
+{{- end }}
+{{- end -}}

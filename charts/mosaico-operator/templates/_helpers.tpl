@@ -1,0 +1,25 @@
+{{- define "mosaico-operator.name" -}}mosaico-operator{{- end -}}
+
+{{- define "mosaico-operator.labels" -}}
+{{ include "mosaico-lib.labels.standard" (dict "context" . "component" "operator" "name" (include "mosaico-operator.name" .)) }}
+{{- end -}}
+
+{{- define "mosaico-operator.matchLabels" -}}
+app.kubernetes.io/name: {{ include "mosaico-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "mosaico-operator.serviceAccountName" -}}
+{{- default (include "mosaico-operator.name" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{- define "mosaico-operator.image" -}}
+{{- $global := .Values.global | default dict -}}
+{{- $registry := default .Values.image.registry $global.imageRegistry -}}
+{{- $name := ternary .Values.image.repository (printf "%s/%s" $registry .Values.image.repository) (empty $registry) -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" $name .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $name (.Values.image.tag | default $global.imageTag | default .Chart.AppVersion) -}}
+{{- end -}}
+{{- end -}}

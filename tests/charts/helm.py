@@ -1,0 +1,130 @@
+"""Rendering the charts with the built helm, offline: no cluster, no chart repository."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.fixtures.kube import REPO_ROOT
+
+CHARTS = REPO_ROOT / "charts"
+MODULE_CHARTS = ("identity", "crm", "finance")
+# Order matters: a chart's file:// dependencies are built before the chart itself.
+ALL_CHARTS = ("mosaico-lib", *MODULE_CHARTS, "mosaico-operator", "mosaico")
+PROJECT_CRDS = REPO_ROOT / "manifests" / "crds"
+STAND_IN_CRDS = Path(__file__).parent / "stand_in_crds"
+THIRD_PARTY_CRDS = Path(__file__).parent / "third_party_crds"
+VALUES = Path(__file__).parent / "values"
+
+# API groups the full render needs that a bare cluster does not serve.
+MONITORING = "monitoring.coreos.com/v1"
+CNPG = "postgresql.cnpg.io/v1"
+
+
+def project_crd_files() -> list[Path]:
+    return sorted([*PROJECT_CRDS.glob("*.yaml"), *PROJECT_CRDS.glob("*.yml")])
+
+
+@dataclass(frozen=True)
+class Helm:
+    """The built helm with its state in a temporary directory, and a copy of charts/
+    whose dependencies are built (so tests never write into the working tree)."""
+
+    binary: Path
+    env: dict[str, str]
+    charts: Path
+
+    def run(
+        self, *args: str, input: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [str(self.binary), *args], input=input, capture_output=True, text=True,
+            env=self.env, timeout=300,
+        )  # fmt: skip
+        if check and result.returncode != 0:
+            raise AssertionError(f"helm {' '.join(args)} failed:\n{result.stderr}")
+        return result
+
+    def chart(self, name: str) -> str:
+        return str(self.charts / name)
+
+    def template(
+        self,
+        chart: str = "mosaico",
+        *,
+        values: Iterable[Path] = (),
+        set_values: Sequence[str] = (),
+        api_versions: Sequence[str] = (),
+        namespace: str = "mosaico",
+        release: str = "mosaico",
+    ) -> list[dict[str, Any]]:
+        """`helm template` as a list of objects."""
+        return parse(self.template_text(chart, values=values, set_values=set_values,
+                                        api_versions=api_versions, namespace=namespace,
+                                        release=release))  # fmt: skip
+
+    def template_text(
+        self,
+        chart: str = "mosaico",
+        *,
+        values: Iterable[Path] = (),
+        set_values: Sequence[str] = (),
+        api_versions: Sequence[str] = (),
+        namespace: str = "mosaico",
+        release: str = "mosaico",
+    ) -> str:
+        args = ["template", release, self.chart(chart), "--namespace", namespace]
+        for path in values:
+            args += ["--values", str(path)]
+        for value in set_values:
+            args += ["--set", value]
+        for version in api_versions:
+            args += ["--api-versions", version]
+        return self.run(*args).stdout
+
+
+def parse(text: str) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def copy_charts(destination: Path) -> Path:
+    """charts/ with links resolved (the operator's crds/ is a link to manifests/crds).
+
+    Until manifests/crds holds the project's CRDs, the copy gets stand-ins
+    (tests/charts/stand_in_crds) so the charts can be installed and validated.
+    """
+    shutil.copytree(
+        CHARTS,
+        destination,
+        symlinks=False,
+        ignore_dangling_symlinks=True,  # crds/ before manifests/crds exists
+        ignore=shutil.ignore_patterns("charts", "Chart.lock"),
+    )
+    crds = destination / "mosaico-operator" / "crds"
+    crds.mkdir(exist_ok=True)
+    if not project_crd_files():
+        for stand_in in STAND_IN_CRDS.glob("*.yaml"):
+            shutil.copy(stand_in, crds / stand_in.name)
+    return destination
+
+
+def build_dependencies(helm: Helm) -> None:
+    for name in ALL_CHARTS:
+        if (helm.charts / name / "Chart.yaml").read_text().find("dependencies:") >= 0:
+            helm.run("dependency", "build", "--skip-refresh", helm.chart(name))
+
+
+def of_kind(objects: Iterable[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o.get("kind") == kind]
+
+
+def named(objects: Iterable[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    matches = [o for o in of_kind(objects, kind) if o["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {kind} {name}, found {len(matches)}"
+    return matches[0]

@@ -1,0 +1,179 @@
+"""The umbrella chart installs into a real API server (server-side validation, CRDs,
+RBAC), and the operator's service account may do exactly its job."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.charts.helm import THIRD_PARTY_CRDS, VALUES, Helm
+from tests.fixtures.kube import KubeCluster
+
+pytestmark = pytest.mark.slow
+
+NAMESPACE = "mosaico-platform"
+RELEASE = "mosaico"
+OPERATOR = f"system:serviceaccount:{NAMESPACE}:mosaico-operator"
+MODULE_CHARTS = ("identity", "crm", "finance")
+
+
+def apply_crds(kube: KubeCluster, *names: str) -> None:
+    for name in names:
+        kube.kubectl("apply", "--server-side", "-f", str(THIRD_PARTY_CRDS / name))
+    kube.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
+
+
+def objects(
+    kube: KubeCluster, kind: str, *, namespace: str | None = NAMESPACE
+) -> list[dict[str, Any]]:
+    scope = ["-n", namespace] if namespace else []
+    items: list[dict[str, Any]] = json.loads(
+        kube.kubectl("get", kind, *scope, "-o", "json").stdout
+    )["items"]
+    return items
+
+
+@pytest.fixture(scope="module")
+def installed(kube: KubeCluster, helm: Helm) -> Iterator[KubeCluster]:
+    """The platform with default values, on a cluster with Traefik's CRDs (the default
+    controller's Middlewares) but no Prometheus Operator."""
+    apply_crds(kube, "traefik.io_middlewares.yaml")
+    kube.kubectl("create", "namespace", NAMESPACE)
+    kube.helm(
+        "install", RELEASE, helm.chart("mosaico"), "--namespace", NAMESPACE, "--timeout", "120s"
+    )
+    yield kube
+    kube.helm(
+        "uninstall", RELEASE, "--namespace", NAMESPACE, "--wait", "--timeout", "120s", check=False
+    )
+
+
+def test_the_operator_chart_establishes_the_crds(installed: KubeCluster) -> None:
+    crds = {c["metadata"]["name"]: c for c in objects(installed, "crd", namespace=None)}
+    for name in ("tenants.mosaico.dev", "plans.mosaico.dev", "modules.mosaico.dev"):
+        conditions = {c["type"]: c["status"] for c in crds[name]["status"]["conditions"]}
+        assert conditions["Established"] == "True", name
+
+
+def test_every_module_is_registered_and_served(installed: KubeCluster) -> None:
+    modules = {
+        m["metadata"]["name"]: m["spec"]
+        for m in objects(installed, "modules.mosaico.dev", namespace=None)
+    }
+    assert set(modules) == set(MODULE_CHARTS)
+    assert modules["crm"]["serviceUrl"] == f"http://crm.{NAMESPACE}.svc:8000"
+    deployments = {d["metadata"]["name"] for d in objects(installed, "deployments")}
+    assert deployments == {*MODULE_CHARTS, "mosaico-operator"}
+    services = {s["metadata"]["name"]: s for s in objects(installed, "services")}
+    assert {*MODULE_CHARTS, "mosaico-operator-metrics"} <= set(services)
+    ingress = objects(installed, "ingresses")[0]
+    assert ingress["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"]
+    assert {m["metadata"]["name"] for m in objects(installed, "middlewares.traefik.io")} == {
+        "mosaico-body-size", "mosaico-rate-limit"}  # fmt: skip
+
+
+def test_without_the_prometheus_operator_no_monitoring_objects_are_made(
+    installed: KubeCluster,
+) -> None:
+    manifest = installed.helm("get", "manifest", RELEASE, "--namespace", NAMESPACE).stdout
+    kinds = {doc["kind"] for doc in yaml.safe_load_all(manifest) if doc}
+    assert not kinds & {"ServiceMonitor", "PrometheusRule"}
+    assert "ConfigMap" in kinds  # the dashboards need only Grafana's sidecar
+
+
+def can_i(
+    kube: KubeCluster, user: str, verb: str, resource: str, namespace: str | None = None
+) -> bool:
+    """`kubectl auth can-i`; "tenants.mosaico.dev/status" names a subresource."""
+    scope = ["--namespace", namespace] if namespace else []
+    resource, _, subresource = resource.partition("/")
+    if subresource:
+        scope.append(f"--subresource={subresource}")
+    result = kube.kubectl("auth", "can-i", verb, resource, f"--as={user}", *scope, check=False)
+    return result.stdout.strip() == "yes"
+
+
+ALLOWED = [
+    ("watch", "tenants.mosaico.dev", None),
+    ("list", "tenants.mosaico.dev", None),
+    ("patch", "tenants.mosaico.dev", None),
+    ("patch", "tenants.mosaico.dev/status", None),
+    ("update", "tenants.mosaico.dev/finalizers", None),
+    ("watch", "modules.mosaico.dev", None),
+    ("get", "plans.mosaico.dev", None),
+    ("list", "customresourcedefinitions.apiextensions.k8s.io", None),
+    ("patch", "clusterkopfpeerings.kopf.dev", None),
+    ("create", "events", NAMESPACE),
+    ("create", "events.events.k8s.io", NAMESPACE),
+    ("get", "secrets", NAMESPACE),
+    ("create", "secrets", NAMESPACE),
+    ("delete", "secrets", NAMESPACE),
+]
+DENIED = [
+    ("create", "tenants.mosaico.dev", None),
+    ("update", "tenants.mosaico.dev/status", None),
+    ("patch", "modules.mosaico.dev/status", None),
+    ("delete", "tenants.mosaico.dev", None),
+    ("patch", "modules.mosaico.dev", None),
+    ("delete", "customresourcedefinitions.apiextensions.k8s.io", None),
+    ("get", "secrets", "kube-system"),
+    ("list", "secrets", "default"),
+    ("create", "events", "default"),
+    ("create", "deployments.apps", NAMESPACE),
+    ("create", "pods", NAMESPACE),
+    ("*", "*", None),
+]
+
+
+@pytest.mark.parametrize(("verb", "resource", "namespace"), ALLOWED)
+def test_the_operator_may_do_its_job(
+    installed: KubeCluster, verb: str, resource: str, namespace: str | None
+) -> None:
+    assert can_i(installed, OPERATOR, verb, resource, namespace)
+
+
+@pytest.mark.parametrize(("verb", "resource", "namespace"), DENIED)
+def test_the_operator_may_do_nothing_else(
+    installed: KubeCluster, verb: str, resource: str, namespace: str | None
+) -> None:
+    assert not can_i(installed, OPERATOR, verb, resource, namespace)
+
+
+@pytest.mark.parametrize("module", MODULE_CHARTS)
+def test_a_module_may_not_touch_the_kubernetes_api(installed: KubeCluster, module: str) -> None:
+    account = f"system:serviceaccount:{NAMESPACE}:{module}"
+    for verb, resource in (("get", "secrets"), ("list", "pods"), ("get", "tenants.mosaico.dev")):
+        assert not can_i(installed, account, verb, resource, NAMESPACE)
+
+
+def test_every_option_but_cloudnativepg_installs_with_prometheus_and_gateway_api(
+    installed: KubeCluster, helm: Helm
+) -> None:
+    """An upgrade once the cluster serves monitoring.coreos.com and the Gateway API: the
+    ServiceMonitors, PrometheusRules and the HTTPRoute appear and pass the server's
+    validation (CloudNativePG's CRD is not available offline, so the database stays external)."""
+    apply_crds(installed, "monitoring.coreos.com_servicemonitors.yaml",
+               "monitoring.coreos.com_prometheusrules.yaml",
+               "gateway.networking.k8s.io_httproutes.yaml")  # fmt: skip
+    installed.kubectl("create", "namespace", "databases")
+    installed.helm(
+        "upgrade", RELEASE, helm.chart("mosaico"), "--namespace", NAMESPACE, "--timeout", "120s",
+        "--values", str(VALUES / "full.yaml"),
+        "--set", "global.database.provider=external", "--set", "crm.database.dedicatedCluster=false",
+    )  # fmt: skip
+    monitors = {
+        m["metadata"]["name"] for m in objects(installed, "servicemonitors.monitoring.coreos.com")
+    }
+    assert monitors == {*MODULE_CHARTS, "mosaico-operator"}
+    rules = {
+        r["metadata"]["name"] for r in objects(installed, "prometheusrules.monitoring.coreos.com")
+    }
+    assert rules == {*MODULE_CHARTS, "mosaico-operator"}
+    [route] = objects(installed, "httproutes.gateway.networking.k8s.io")
+    assert route["spec"]["hostnames"] == ["mosaico.example.com.br"]
+    assert can_i(installed, OPERATOR, "get", "secrets", "databases")
+    assert not can_i(installed, OPERATOR, "create", "secrets", "databases")

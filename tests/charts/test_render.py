@@ -1,0 +1,479 @@
+"""What the charts render, read as the platform's promises (no cluster needed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.charts.helm import (
+    CHARTS,
+    CNPG,
+    MODULE_CHARTS,
+    MONITORING,
+    VALUES,
+    Helm,
+    named,
+    of_kind,
+)
+
+FULL = VALUES / "full.yaml"
+WORKLOADS = ("Deployment",)
+
+
+@pytest.fixture(scope="module")
+def default_render(helm: Helm) -> list[dict[str, Any]]:
+    return helm.template()
+
+
+@pytest.fixture(scope="module")
+def full_render(helm: Helm) -> list[dict[str, Any]]:
+    return helm.template(values=[FULL], api_versions=[MONITORING, CNPG])
+
+
+def pod_specs(objects: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (o["metadata"]["name"], o["spec"]["template"]["spec"])
+        for o in objects
+        if o["kind"] in WORKLOADS
+    ]
+
+
+# --- secure defaults ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("render", ["default_render", "full_render"])
+def test_every_container_runs_locked_down(render: str, request: pytest.FixtureRequest) -> None:
+    objects = request.getfixturevalue(render)
+    specs = pod_specs(objects)
+    assert {name for name, _ in specs} == {"identity", "crm", "finance", "mosaico-operator"}
+    for name, pod in specs:
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        tmp_volumes = [v for v in pod["volumes"] if v["name"] == "tmp"]
+        assert tmp_volumes, name
+        assert "emptyDir" in tmp_volumes[0], name
+        for container in pod["containers"]:
+            security = container["securityContext"]
+            assert security["readOnlyRootFilesystem"] is True, name
+            assert security["allowPrivilegeEscalation"] is False, name
+            assert security["capabilities"] == {"drop": ["ALL"]}, name
+            assert security["seccompProfile"] == {"type": "RuntimeDefault"}, name
+            assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
+            assert {"cpu", "memory"} <= set(container["resources"]["limits"]), name
+            assert {"mountPath": "/tmp", "name": "tmp"} in container["volumeMounts"], name
+
+
+def test_modules_probe_their_own_health_and_readiness_paths(
+    default_render: list[dict[str, Any]],
+) -> None:
+    for module in MODULE_CHARTS:
+        container = named(default_render, "Deployment", module)["spec"]["template"]["spec"][
+            "containers"
+        ][0]
+        assert container["livenessProbe"]["httpGet"] == {
+            "path": f"/{module}/healthz",
+            "port": "http",
+        }
+        assert container["readinessProbe"]["httpGet"] == {
+            "path": f"/{module}/readyz",
+            "port": "http",
+        }
+        assert container["startupProbe"]["httpGet"]["path"] == f"/{module}/healthz"
+        assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+
+
+def test_only_the_operator_mounts_a_service_account_token(
+    default_render: list[dict[str, Any]],
+) -> None:
+    for name, pod in pod_specs(default_render):
+        assert pod["automountServiceAccountToken"] is (name == "mosaico-operator"), name
+
+
+def test_the_operator_never_runs_twice_without_peering(
+    helm: Helm, full_render: list[dict[str, Any]]
+) -> None:
+    def operator(*set_values: str) -> dict[str, Any]:
+        return named(helm.template(set_values=list(set_values)), "Deployment", "mosaico-operator")[
+            "spec"
+        ]
+
+    def env(spec: dict[str, Any]) -> dict[str, Any]:
+        return {e["name"]: e.get("value") for e in spec["template"]["spec"]["containers"][0]["env"]}
+
+    default = operator()
+    assert default["replicas"] == 1
+    assert default["strategy"]["type"] == "RollingUpdate"
+    assert env(default)["MOSAICO_PEERING"] == "mosaico-operator"
+    container = default["template"]["spec"]["containers"][0]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {
+        "health": 8080,
+        "metrics": 9090,
+    }
+    alone = operator("operator.peering.enabled=false")
+    assert alone["strategy"] == {"type": "Recreate"}
+    assert env(alone)["MOSAICO_PEERING"] == ""
+    with pytest.raises(AssertionError, match="replicaCount"):
+        operator("operator.peering.enabled=false", "operator.replicaCount=2")
+    assert named(full_render, "Deployment", "mosaico-operator")["spec"]["replicas"] == 2
+
+
+def test_the_operator_settings_match_what_it_reads(default_render: list[dict[str, Any]]) -> None:
+    from mosaico_operator.settings import OperatorSettings
+
+    spec = named(default_render, "Deployment", "mosaico-operator")["spec"]["template"]["spec"]
+    names = {e["name"] for e in spec["containers"][0]["env"]}
+    fields = {f"MOSAICO_{name.upper()}" for name in OperatorSettings.model_fields}
+    assert names <= fields, names - fields
+    mounts = {m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+    assert str(OperatorSettings.model_fields["backup_dir"].default) in mounts
+
+
+# --- settings wiring -----------------------------------------------------------------------
+
+
+def test_settings_come_from_a_config_map_and_secrets_from_references(
+    default_render: list[dict[str, Any]], full_render: list[dict[str, Any]]
+) -> None:
+    crm = named(default_render, "Deployment", "crm")["spec"]["template"]["spec"]["containers"][0]
+    assert crm["envFrom"] == [{"configMapRef": {"name": "crm-config"}}]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in crm["env"]}
+    assert env["MOSAICO_DATABASE_URL"] == {"name": "mosaico-database", "key": "url"}
+    assert env["MOSAICO_INTERNAL_TOKEN"] == {"name": "mosaico-internal-token", "key": "token"}
+    config = named(default_render, "ConfigMap", "crm-config")["data"]
+    assert config["MOSAICO_IDENTITY_URL"] == "http://identity:8000"
+    assert config["MOSAICO_LOG_LEVEL"] == "INFO"
+    assert all(key.startswith("MOSAICO_") for key in config)
+    # No secret value is ever written into a ConfigMap or an env value.
+    for cm in of_kind(default_render, "ConfigMap"):
+        assert not any("TOKEN" in key or "PASSWORD" in key for key in cm.get("data", {}))
+
+    full_identity = named(full_render, "ConfigMap", "identity-config")["data"]
+    assert full_identity["MOSAICO_ACCESS_TOKEN_TTL_SECONDS"] == "600"
+    assert full_identity["MOSAICO_NATS_URL"] == "nats://nats.nats.svc:4222"
+    full_crm = named(full_render, "Deployment", "crm")["spec"]["template"]["spec"]["containers"][0]
+    secret_env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in full_crm["env"]}
+    assert secret_env["MOSAICO_SMTP_PASSWORD"] == {"name": "crm-smtp", "key": "password"}
+
+
+def test_a_config_change_rolls_the_pods(helm: Helm) -> None:
+    def checksum(*set_values: str) -> str:
+        deployment = named(helm.template(set_values=list(set_values)), "Deployment", "crm")
+        return str(deployment["spec"]["template"]["metadata"]["annotations"]["checksum/config"])
+
+    assert checksum() != checksum("crm.config.logLevel=DEBUG")
+
+
+def test_the_internal_token_secret_is_generated_unless_one_is_named(helm: Helm) -> None:
+    generated = named(helm.template(), "Secret", "mosaico-internal-token")
+    assert generated["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert len(generated["data"]["token"]) >= 48
+    objects = helm.template(set_values=["global.internalToken.existingSecret=platform-token"])
+    assert of_kind(objects, "Secret") == []
+    for name, pod in pod_specs(objects):
+        refs = [e["valueFrom"]["secretKeyRef"] for e in pod["containers"][0]["env"]
+                if e["name"] == "MOSAICO_INTERNAL_TOKEN"]  # fmt: skip
+        assert refs == [{"name": "platform-token", "key": "token"}], name
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+def test_cloudnativepg_is_shared_by_default_and_dedicated_on_request(
+    full_render: list[dict[str, Any]],
+) -> None:
+    clusters = {c["metadata"]["name"]: c["spec"] for c in of_kind(full_render, "Cluster")}
+    assert set(clusters) == {"mosaico-postgres", "crm-postgres"}
+    assert clusters["mosaico-postgres"]["instances"] == 3
+    assert clusters["crm-postgres"]["storage"] == {"size": "50Gi"}
+    assert all(spec["enableSuperuserAccess"] for spec in clusters.values())
+
+    def database_secret(module: str) -> dict[str, str]:
+        container = named(full_render, "Deployment", module)["spec"]["template"]["spec"][
+            "containers"
+        ][0]
+        return next(
+            e["valueFrom"]["secretKeyRef"]
+            for e in container["env"]
+            if e["name"] == "MOSAICO_DATABASE_URL"
+        )
+
+    assert database_secret("identity") == {"name": "mosaico-postgres-app", "key": "uri"}
+    assert database_secret("crm") == {"name": "crm-postgres-app", "key": "uri"}
+    admin = named(full_render, "Module", "crm")["spec"]["database"]["adminSecretRef"]
+    assert admin == {"name": "crm-postgres-superuser", "namespace": "mosaico", "key": "uri"}
+
+
+def test_an_external_database_is_read_from_a_secret(default_render: list[dict[str, Any]]) -> None:
+    assert of_kind(default_render, "Cluster") == []
+    admin = named(default_render, "Module", "finance")["spec"]["database"]["adminSecretRef"]
+    assert admin == {"name": "mosaico-database", "namespace": "mosaico", "key": "adminUrl"}
+
+
+# --- the Module objects ------------------------------------------------------------------------
+
+
+def test_each_module_registers_itself_for_the_operator(
+    default_render: list[dict[str, Any]],
+) -> None:
+    modules = {m["metadata"]["name"]: m for m in of_kind(default_render, "Module")}
+    assert set(modules) == set(MODULE_CHARTS)
+    for name, module in modules.items():
+        assert module["apiVersion"] == "mosaico.dev/v1alpha1"
+        assert "namespace" not in module["metadata"]  # cluster-scoped
+        spec = module["spec"]
+        assert spec["serviceUrl"] == f"http://{name}.mosaico.svc:8000"
+        assert spec["onboardingPath"] == f"/{name}/internal/tenants/{{tenant}}/onboard"
+        assert spec["version"] == "0.1.0"
+
+
+def test_disabling_a_module_removes_everything_of_it(helm: Helm) -> None:
+    objects = helm.template(set_values=["crm.enabled=false"])
+    assert not [
+        o for o in objects if o["metadata"].get("labels", {}).get("mosaico.dev/module") == "crm"
+    ]
+    paths = [
+        p["path"] for p in named(objects, "Ingress", "mosaico")["spec"]["rules"][0]["http"]["paths"]
+    ]
+    assert paths
+    assert not [p for p in paths if p.startswith("/crm")]
+
+
+# --- ingress, gateway and network policies ---------------------------------------------------------
+
+
+def ingress_paths(objects: list[dict[str, Any]]) -> dict[str, str]:
+    ingress = named(objects, "Ingress", "mosaico")
+    return {
+        p["path"]: p["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    }
+
+
+def test_the_ingress_routes_only_public_paths_of_each_module(
+    default_render: list[dict[str, Any]],
+) -> None:
+    paths = ingress_paths(default_render)
+    for module in MODULE_CHARTS:
+        assert paths[f"/{module}/v1"] == module
+        assert paths[f"/{module}/openapi.json"] == module
+        assert f"/{module}" not in paths
+        for private in ("internal", "metrics", "healthz", "readyz"):
+            assert not [p for p in paths if p.startswith(f"/{module}/{private}")], private
+    assert paths["/identity/.well-known"] == "identity"
+    ingress = named(default_render, "Ingress", "mosaico")
+    assert ingress["spec"]["ingressClassName"] == "traefik"
+    assert all(p["pathType"] == "Prefix" for p in ingress["spec"]["rules"][0]["http"]["paths"])
+
+
+def test_a_public_path_can_never_expose_internal_routes(helm: Helm) -> None:
+    for bad in ("internal", "internal/tenants", "metrics"):
+        with pytest.raises(AssertionError, match="publicPaths"):
+            helm.template(set_values=[f"crm.publicPaths={{v1,{bad}}}"])
+
+
+def test_ingress_policies_become_traefik_middlewares(
+    default_render: list[dict[str, Any]], full_render: list[dict[str, Any]]
+) -> None:
+    default = {m["metadata"]["name"]: m["spec"] for m in of_kind(default_render, "Middleware")}
+    assert default == {
+        "mosaico-body-size": {"buffering": {"maxRequestBodyBytes": 10485760}},
+        "mosaico-rate-limit": {"rateLimit": {"average": 100, "burst": 200, "period": "1s"}},
+    }
+    annotation = named(default_render, "Ingress", "mosaico")["metadata"]["annotations"][
+        "traefik.ingress.kubernetes.io/router.middlewares"
+    ]
+    assert (
+        annotation
+        == "mosaico-mosaico-body-size@kubernetescrd,mosaico-mosaico-rate-limit@kubernetescrd"
+    )
+
+    full = {m["metadata"]["name"]: m["spec"] for m in of_kind(full_render, "Middleware")}
+    assert full["mosaico-cors"]["headers"]["accessControlAllowOriginList"] == [
+        "https://app.example.com.br"
+    ]
+    ingress = named(full_render, "Ingress", "mosaico")
+    assert ingress["spec"]["tls"] == [
+        {"secretName": "mosaico-tls", "hosts": ["mosaico.example.com.br"]}
+    ]
+    assert ingress["spec"]["rules"][0]["host"] == "mosaico.example.com.br"
+    assert (
+        "mosaico-mosaico-cors@kubernetescrd"
+        in ingress["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"]
+    )
+
+
+def test_another_ingress_controller_gets_only_the_given_annotations(helm: Helm) -> None:
+    objects = helm.template(set_values=["ingress.controller=none", "ingress.className=haproxy",
+                                        "ingress.annotations.haproxy\\.org/rate-limit-requests=100"])  # fmt: skip
+    assert of_kind(objects, "Middleware") == []
+    ingress = named(objects, "Ingress", "mosaico")
+    assert ingress["spec"]["ingressClassName"] == "haproxy"
+    assert ingress["metadata"]["annotations"] == {"haproxy.org/rate-limit-requests": "100"}
+
+
+def test_the_gateway_api_route_matches_the_ingress(full_render: list[dict[str, Any]]) -> None:
+    route = named(full_render, "HTTPRoute", "mosaico")
+    assert route["spec"]["parentRefs"] == [
+        {"name": "public", "namespace": "gateway-system", "sectionName": "https"}
+    ]
+    routed = {
+        match["path"]["value"]: rule["backendRefs"][0]["name"]
+        for rule in route["spec"]["rules"]
+        for match in rule["matches"]
+    }
+    assert routed == ingress_paths(full_render)
+    assert routed["/finance/reports"] == "finance"
+
+
+def test_network_policies_admit_only_the_platform_the_ingress_and_prometheus(
+    default_render: list[dict[str, Any]],
+) -> None:
+    for module in MODULE_CHARTS:
+        policy = named(default_render, "NetworkPolicy", module)["spec"]
+        assert policy["podSelector"]["matchLabels"] == {
+            "app.kubernetes.io/name": module, "app.kubernetes.io/instance": "mosaico"}  # fmt: skip
+        assert policy["policyTypes"] == ["Ingress"]
+        [rule] = policy["ingress"]
+        assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
+        peers = rule["from"]
+        assert {"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "mosaico",
+                                                "app.kubernetes.io/instance": "mosaico"}}} in peers  # fmt: skip
+        by_namespace = {
+            p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]: p["podSelector"]["matchLabels"]
+            for p in peers if "namespaceSelector" in p
+        }  # fmt: skip
+        assert by_namespace == {
+            "traefik": {"app.kubernetes.io/name": "traefik"},
+            "mosaico": {"app.kubernetes.io/name": "mosaico-operator"},
+            "monitoring": {"app.kubernetes.io/name": "prometheus"},
+        }
+    # The operator's own pods carry the label the modules admit.
+    operator = named(default_render, "Deployment", "mosaico-operator")
+    assert (
+        operator["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+        == "mosaico-operator"
+    )
+
+
+# --- scaling ---------------------------------------------------------------------------------------
+
+
+def test_modules_scale_horizontally_and_survive_disruptions(
+    default_render: list[dict[str, Any]], full_render: list[dict[str, Any]]
+) -> None:
+    for module in MODULE_CHARTS:
+        hpa = named(default_render, "HorizontalPodAutoscaler", module)["spec"]
+        assert hpa["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": module,
+        }
+        assert "replicas" not in named(default_render, "Deployment", module)["spec"]
+        assert named(default_render, "PodDisruptionBudget", module)["spec"]["maxUnavailable"] == 1
+    assert [h["metadata"]["name"] for h in of_kind(full_render, "HorizontalPodAutoscaler")] == [
+        "finance",
+        "identity",
+    ]
+    assert named(full_render, "Deployment", "crm")["spec"]["replicas"] == 3
+
+
+# --- monitoring ---------------------------------------------------------------------------------------
+
+
+def test_monitoring_objects_are_skipped_without_the_prometheus_operator(
+    default_render: list[dict[str, Any]], full_render: list[dict[str, Any]]
+) -> None:
+    assert of_kind(default_render, "ServiceMonitor") == []
+    assert of_kind(default_render, "PrometheusRule") == []
+    monitors = {m["metadata"]["name"]: m["spec"] for m in of_kind(full_render, "ServiceMonitor")}
+    assert set(monitors) == {*MODULE_CHARTS, "mosaico-operator"}
+    for module in MODULE_CHARTS:
+        assert monitors[module]["endpoints"][0]["path"] == f"/{module}/metrics"
+    assert monitors["mosaico-operator"]["endpoints"][0]["port"] == "metrics"
+    rules = {r["metadata"]["name"]: r for r in of_kind(full_render, "PrometheusRule")}
+    assert set(rules) == {*MODULE_CHARTS, "mosaico-operator"}
+    assert rules["identity"]["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+
+
+def test_every_dashboard_is_a_labelled_config_map_of_valid_json(
+    full_render: list[dict[str, Any]],
+) -> None:
+    dashboards = [
+        c for c in of_kind(full_render, "ConfigMap") if c["metadata"]["name"].endswith("dashboard")
+    ]
+    names = {c["metadata"]["name"] for c in dashboards}
+    assert names == {f"{m}-dashboard" for m in MODULE_CHARTS} | {
+        "mosaico-operator-dashboard",
+        "mosaico-overview-dashboard",
+    }
+    uids = set()
+    for config_map in dashboards:
+        assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+        [(file, text)] = config_map["data"].items()
+        assert file.endswith(".json")
+        dashboard = json.loads(text)
+        uids.add(dashboard["uid"])
+        assert dashboard["panels"], file
+        for panel in dashboard["panels"]:
+            assert panel["targets"], panel["title"]
+            assert all(t["expr"] for t in panel["targets"]), panel["title"]
+            grid = panel["gridPos"]
+            assert grid["x"] + grid["w"] <= 24
+            assert {"x", "y", "w", "h"} == set(grid)
+    assert len(uids) == len(dashboards)
+
+
+def test_a_module_dashboard_is_the_same_for_every_module(full_render: list[dict[str, Any]]) -> None:
+    def dashboard(module: str) -> str:
+        [text] = named(full_render, "ConfigMap", f"{module}-dashboard")["data"].values()
+        return str(text).replace(module, "<module>")
+
+    assert dashboard("crm") == dashboard("finance") == dashboard("identity")
+
+
+def test_a_new_module_brings_its_dashboard_rules_and_route_with_a_few_values(
+    helm: Helm, tmp_path: Any
+) -> None:
+    """What the next module's chart will be: Chart.yaml, the one-line template, and values."""
+    chart = helm.charts / "notifications"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        (CHARTS / "crm" / "Chart.yaml").read_text().replace("name: crm", "name: notifications")
+    )
+    (chart / "templates" / "module.yaml").write_text(
+        (CHARTS / "crm" / "templates" / "module.yaml").read_text()
+    )
+    (chart / "values.yaml").write_text(
+        "module: notifications\nimage: {repository: mosaico/notifications}\n"
+    )
+    (chart / "values.schema.json").write_text(
+        (CHARTS / "mosaico-lib" / "module.values.schema.json").read_text()
+    )
+    helm.run("dependency", "build", "--skip-refresh", str(chart))
+    objects = helm.template("notifications", api_versions=[MONITORING])
+    kinds = sorted(o["kind"] for o in objects)
+    assert kinds == sorted(["ServiceAccount", "ConfigMap", "ConfigMap", "Deployment", "Service",
+                            "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
+                            "ServiceMonitor", "PrometheusRule", "Module"])  # fmt: skip
+    rule = named(objects, "PrometheusRule", "notifications")
+    assert rule["spec"]["groups"][0]["name"] == "mosaico-notifications"
+    assert (
+        "grafana_dashboard"
+        in named(objects, "ConfigMap", "notifications-dashboard")["metadata"]["labels"]
+    )
+
+
+def test_module_charts_share_the_library_values_schema() -> None:
+    library = (CHARTS / "mosaico-lib" / "module.values.schema.json").read_text()
+    for module in MODULE_CHARTS:
+        assert (CHARTS / module / "values.schema.json").read_text() == library, module
+
+
+def test_the_operator_chart_takes_its_crds_from_manifests() -> None:
+    crds = CHARTS / "mosaico-operator" / "crds"
+    assert crds.is_symlink()
+    assert crds.resolve() == (CHARTS.parent / "manifests" / "crds").resolve()
