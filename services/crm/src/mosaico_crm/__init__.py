@@ -1,1 +1,1 @@
-"""Mosaico crm module."""
+"""Mosaico CRM: leads, the sales pipeline, stage history, activities and reports."""
