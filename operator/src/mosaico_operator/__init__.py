@@ -1,0 +1,1 @@
+"""The Mosaico operator: reconciles Tenant, Plan and Module resources with Kopf."""
