@@ -45,7 +45,9 @@ def provision(postgres: LocalPostgres, identity_url: str, crm_url: str) -> tuple
             "tenant": TENANT, "login": ADMIN["email"], "password": ADMIN["password"]})  # fmt: skip
         login.raise_for_status()
         token = str(login.json()["access_token"])
-        me = http.get(f"{identity_url}/identity/v1/me", headers={"Authorization": f"Bearer {token}"})
+        me = http.get(
+            f"{identity_url}/identity/v1/me", headers={"Authorization": f"Bearer {token}"}
+        )
         me.raise_for_status()
         return token, str(me.json()["id"])
 
@@ -94,10 +96,8 @@ def main(concurrency: int = 16, duration: float = 10.0) -> str:
         leads = measure(f"GET /crm/v1/leads?limit=50 ({LEADS:,} leads, token, tenant DB)",
                         crm_url, lambda c: c.get("/crm/v1/leads?limit=50", headers=auth),
                         concurrency=concurrency, duration=duration)  # fmt: skip
-    return (
-        f"### crm\n\n{concurrency} concurrent clients, {duration:.0f} s each.\n\n"
-        + summarize([leads], baseline)
-    )
+    heading = f"### crm\n\n{concurrency} concurrent clients, {duration:.0f} s each.\n\n"
+    return heading + summarize([leads], baseline)
 
 
 if __name__ == "__main__":
