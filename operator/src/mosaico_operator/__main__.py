@@ -1,0 +1,3 @@
+from mosaico_operator.main import main
+
+main()

@@ -1,0 +1,95 @@
+"""What the operator reads and writes in the cluster besides its own objects: the
+Secrets its Modules point at, and the Secrets holding first-admin invites."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any, cast
+
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from mosaico_operator.models import SecretKeyRef
+from mosaico_operator.provisioning.errors import DependencyDown, Rejected
+
+INVITE_KEY = "invite-token"
+
+
+def load_kubernetes_config() -> None:
+    """In a pod, the service account; elsewhere, KUBECONFIG or ~/.kube/config."""
+    try:
+        config.load_incluster_config()  # type: ignore[no-untyped-call]
+    except config.ConfigException:
+        config.load_kube_config()  # type: ignore[no-untyped-call]
+
+
+def invite_secret_name(tenant: str) -> str:
+    return f"tenant-{tenant}-first-admin-invite"
+
+
+class Cluster:
+    """Blocking Kubernetes calls, run off the event loop."""
+
+    def __init__(self, api: client.ApiClient | None = None) -> None:
+        self.core = client.CoreV1Api(api)
+
+    async def secret_value(self, ref: SecretKeyRef) -> str:
+        """One key of a Secret, decoded; a missing Secret or key is worth waiting for."""
+        try:
+            secret = await asyncio.to_thread(
+                self.core.read_namespaced_secret, ref.name, ref.namespace
+            )
+        except ApiException as exc:
+            if exc.status == 404:
+                raise DependencyDown(
+                    "SecretNotFound", f"Secret {ref.namespace}/{ref.name} does not exist"
+                ) from exc
+            if exc.status == 403:
+                raise Rejected(
+                    "SecretForbidden",
+                    f"the operator may not read Secret {ref.namespace}/{ref.name}",
+                ) from exc
+            raise DependencyDown(
+                "KubernetesUnavailable", f"reading a Secret: {exc.reason}"
+            ) from exc
+        data = cast(dict[str, str] | None, secret.data) or {}
+        if ref.key not in data:
+            raise DependencyDown(
+                "SecretKeyNotFound", f"Secret {ref.namespace}/{ref.name} has no key {ref.key!r}"
+            )
+        return base64.b64decode(data[ref.key]).decode()
+
+    async def store_invite(self, namespace: str, tenant: str, token: str) -> str:
+        """Keep the first admin's invite token in a Secret; returns its name."""
+        name = invite_secret_name(tenant)
+        body: Any = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": {
+                    "app.kubernetes.io/managed-by": "mosaico-operator",
+                    "mosaico.dev/tenant": tenant,
+                },
+            },
+            "type": "Opaque",
+            "stringData": {INVITE_KEY: token},
+        }
+        try:
+            await asyncio.to_thread(self.core.create_namespaced_secret, namespace, body)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+            await asyncio.to_thread(self.core.patch_namespaced_secret, name, namespace, body)
+        return f"{namespace}/{name}"
+
+    async def forget_invite(self, namespace: str, tenant: str) -> None:
+        try:
+            await asyncio.to_thread(
+                self.core.delete_namespaced_secret, invite_secret_name(tenant), namespace
+            )
+        except ApiException as exc:
+            if exc.status != 404:
+                raise

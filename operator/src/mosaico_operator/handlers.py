@@ -1,0 +1,153 @@
+"""Kopf handlers: thin adapters from Kopf's keyword arguments to the reconciler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+from pydantic import ValidationError
+
+from mosaico_operator.deletion import delete_tenant
+from mosaico_operator.models import (
+    GROUP,
+    MODULES_PLURAL,
+    PLANS,
+    TENANTS,
+    VERSION,
+    ModuleSpec,
+    PlanSpec,
+)
+from mosaico_operator.reconciler import Operator, TenantEvent
+
+
+def _latest(index: kopf.Index[str, Any], name: str) -> Any:
+    store = index.get(name)
+    return next(iter(store), None) if store is not None else None
+
+
+def _plans(index: kopf.Index[str, Any], name: str) -> dict[str, PlanSpec]:
+    raw = _latest(index, name)
+    if raw is None:
+        return {}
+    try:
+        return {name: PlanSpec.model_validate(raw)}
+    except ValidationError:
+        return {}
+
+
+def _modules(index: kopf.Index[str, Any]) -> dict[str, ModuleSpec]:
+    found = {}
+    for name in index:
+        raw = _latest(index, name)
+        try:
+            found[name] = ModuleSpec.model_validate(raw)
+        except ValidationError:
+            continue
+    return found
+
+
+def _event(
+    name: str, body: kopf.Body, spec: kopf.Spec, status: kopf.Status, meta: kopf.Meta
+) -> TenantEvent:
+    return TenantEvent(
+        slug=name,
+        body=body,
+        spec=dict(spec),
+        status=dict(status),
+        generation=int(meta.get("generation") or 0),
+    )
+
+
+def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
+    """Attach every handler to ``registry``, closing over ``operator`` (no globals).
+
+    Plans and Modules are held in Kopf indexes (``plan_index``, ``module_index``, passed
+    to handlers as keyword arguments): no API call per reconcile to look them up.
+    """
+    settings = operator.settings
+
+    @kopf.index(GROUP, VERSION, PLANS, id="plan_index", registry=registry)
+    def plan_index(name: str, spec: kopf.Spec, **_: Any) -> dict[str, Any]:
+        return {name: dict(spec)}
+
+    @kopf.index(GROUP, VERSION, MODULES_PLURAL, id="module_index", registry=registry)
+    def module_index(name: str, spec: kopf.Spec, **_: Any) -> dict[str, Any]:
+        return {name: dict(spec)}
+
+    @kopf.on.resume(GROUP, VERSION, TENANTS, id="reconcile", registry=registry)
+    @kopf.on.create(GROUP, VERSION, TENANTS, id="reconcile", registry=registry)
+    @kopf.on.update(GROUP, VERSION, TENANTS, field="spec", id="reconcile", registry=registry)
+    async def reconcile_tenant(
+        name: str,
+        body: kopf.Body,
+        spec: kopf.Spec,
+        status: kopf.Status,
+        meta: kopf.Meta,
+        patch: kopf.Patch,
+        retry: int,
+        reason: str,
+        **kwargs: Any,
+    ) -> None:
+        await operator.reconcile(
+            _event(name, body, spec, status, meta),
+            plans=_plans(kwargs["plan_index"], str(spec.get("plan", ""))),
+            modules=_modules(kwargs["module_index"]),
+            patch=patch,
+            trigger=str(reason),
+            retry=retry,
+        )
+
+    @kopf.timer(
+        GROUP, VERSION, TENANTS,
+        id="repair_drift",
+        interval=settings.drift_interval_seconds,
+        initial_delay=settings.drift_interval_seconds,
+        registry=registry,
+    )  # fmt: skip
+    async def repair_drift(
+        name: str,
+        body: kopf.Body,
+        spec: kopf.Spec,
+        status: kopf.Status,
+        meta: kopf.Meta,
+        patch: kopf.Patch,
+        **kwargs: Any,
+    ) -> None:
+        # Only tenants whose current spec was handled to the end: the change handlers
+        # own the rest, with their own retries.
+        if meta.get("deletionTimestamp") or status.get("observedGeneration") != meta.get(
+            "generation"
+        ):
+            return
+        try:
+            await operator.reconcile(
+                _event(name, body, spec, status, meta),
+                plans=_plans(kwargs["plan_index"], str(spec.get("plan", ""))),
+                modules=_modules(kwargs["module_index"]),
+                patch=patch,
+                trigger="drift",
+            )
+        except kopf.TemporaryError:
+            return  # said in status and Events; the next tick tries again
+
+    @kopf.on.delete(
+        GROUP, VERSION, TENANTS, id="delete", retries=settings.delete_attempts, registry=registry
+    )
+    async def remove_tenant(
+        name: str,
+        body: kopf.Body,
+        spec: kopf.Spec,
+        status: kopf.Status,
+        meta: kopf.Meta,
+        retry: int,
+        **kwargs: Any,
+    ) -> None:
+        await delete_tenant(
+            operator,
+            _event(name, body, spec, status, meta),
+            modules=_modules(kwargs["module_index"]),
+            retry=retry,
+        )
+
+
+__all__ = ["register"]

@@ -1,0 +1,84 @@
+"""``python -m mosaico_operator``: the Kopf operator, its metrics and liveness probe."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import kopf
+
+from mosaico_operator.cluster import Cluster, load_kubernetes_config
+from mosaico_operator.handlers import register
+from mosaico_operator.metrics import OperatorMetrics
+from mosaico_operator.provisioning.tenant import Services
+from mosaico_operator.reconciler import Operator
+from mosaico_operator.settings import OperatorSettings
+
+
+def build_operator(settings: OperatorSettings) -> Operator:
+    """The shared clients: Kubernetes (Secrets), identity and the modules."""
+    load_kubernetes_config()
+    return Operator(
+        settings=settings,
+        cluster=Cluster(),
+        services=Services.connect(
+            settings.identity_url,
+            token=settings.internal_token.get_secret_value(),
+            module_timeout=settings.module_timeout_seconds,
+            onboarding_concurrency=settings.onboarding_concurrency,
+        ),
+        metrics=OperatorMetrics(),
+    )
+
+
+def build_registry(operator: Operator) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+    ours = operator.settings
+
+    @kopf.on.startup(registry=registry)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        # Kopf's own per-handler Events would double ours; keep its warnings only.
+        settings.posting.level = logging.WARNING
+        settings.batching.worker_limit = ours.workers
+        settings.persistence.finalizer = "mosaico.dev/tenant-cleanup"
+        # Without the peering CRD installed, run alone rather than not at all.
+        settings.peering.mandatory = False
+        operator.metrics.serve(ours.metrics_port)
+
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        # A custom registry has none of Kopf's default login handlers.
+        return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+    @kopf.on.cleanup(registry=registry)
+    async def close_clients(**_: Any) -> None:
+        await operator.services.aclose()
+
+    register(registry, operator)
+    return registry
+
+
+async def run(settings: OperatorSettings, *, stop_flag: asyncio.Event | None = None) -> None:
+    """Run until stopped (SIGTERM, or ``stop_flag`` set)."""
+    operator = build_operator(settings)
+    await kopf.operator(
+        registry=build_registry(operator),
+        clusterwide=True,
+        standalone=not settings.peering,
+        peering_name=settings.peering or None,
+        liveness_endpoint=f"http://{settings.health_host}:{settings.health_port}/healthz",
+        stop_flag=stop_flag,
+    )
+
+
+def main() -> None:
+    settings = OperatorSettings()  # the internal token comes from the environment
+    kopf.configure(verbose=settings.log_level == "DEBUG")
+    logging.getLogger().setLevel(settings.log_level)
+    if settings.log_level != "DEBUG":
+        # "Handler succeeded" for every tenant on every drift tick says nothing;
+        # failures and our own Events still show.
+        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(run(settings))

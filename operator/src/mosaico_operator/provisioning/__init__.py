@@ -1,0 +1,1 @@
+"""Provisioning a tenant: databases, identity, module onboarding. Needs no Kubernetes."""

@@ -1,0 +1,177 @@
+"""Provision one tenant end to end; the operator calls this on every reconcile and
+``make up`` calls it directly, with no Kubernetes at all."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from mosaico_shared.contracts.tenants import FirstAdminResult, OnboardingResult, TenantUpsert
+from mosaico_shared.tenancy.names import database_name
+
+from mosaico_operator.models import PlanSpec, TenantSpec, effective_limits
+from mosaico_operator.provisioning.databases import provision_module_database
+from mosaico_operator.provisioning.errors import ProvisioningError, Rejected
+from mosaico_operator.provisioning.onboarding import (
+    IdentityRegistry,
+    ModuleOnboarding,
+    ModuleTarget,
+)
+from mosaico_operator.validation import first_admin_contract, validate_tenant
+
+
+class Reporter(Protocol):
+    """Told about each step (the operator turns these into Kubernetes Events)."""
+
+    def __call__(self, reason: str, message: str) -> None: ...
+
+
+def _silent(reason: str, message: str) -> None:
+    return None
+
+
+@dataclass
+class ModuleOutcome:
+    module: str
+    database: str
+    database_created: bool = False
+    schema_version: str | None = None
+
+
+@dataclass
+class TenantOutcome:
+    """What provisioning did; ``modules`` holds every enabled module."""
+
+    modules: dict[str, ModuleOutcome] = field(default_factory=dict)
+    first_admin: FirstAdminResult | None = None
+
+    @property
+    def created_databases(self) -> list[str]:
+        return [m.database for m in self.modules.values() if m.database_created]
+
+
+@dataclass(frozen=True)
+class Services:
+    """The clients provisioning talks through; build once, share across tenants."""
+
+    identity: IdentityRegistry
+    onboarding: ModuleOnboarding
+
+    @classmethod
+    def connect(
+        cls,
+        identity_url: str,
+        *,
+        token: str,
+        module_timeout: float = 120.0,
+        onboarding_concurrency: int = 1,
+    ) -> Services:
+        return cls(
+            IdentityRegistry(identity_url, token=token),
+            ModuleOnboarding(
+                token=token, timeout=module_timeout, concurrency=onboarding_concurrency
+            ),
+        )
+
+    async def aclose(self) -> None:
+        await self.identity.aclose()
+        await self.onboarding.aclose()
+
+
+async def provision_tenant(
+    *,
+    slug: str,
+    spec: TenantSpec,
+    plan: PlanSpec,
+    modules: Mapping[str, ModuleTarget],
+    services: Services,
+    admin_password: str | None = None,
+    known_versions: Mapping[str, str | None] | None = None,
+    report: Reporter = _silent,
+) -> TenantOutcome:
+    """Databases for every enabled module, the tenant in identity (plan limits with
+    overrides, modules, suspension), each module onboarded, and the first admin.
+
+    Idempotent: run it again and nothing changes. ``modules`` maps each enabled module
+    to where it lives. Raises :class:`ProvisioningError` (``retryable`` says whether
+    waiting can help). ``known_versions`` (module -> schema version from a previous
+    run) keeps ``report`` to what changed.
+    """
+    invalid = validate_tenant(slug, spec, plan, modules.keys())
+    if invalid is not None:
+        raise Rejected(invalid.reason, invalid.message)
+    enabled = spec.enabled_modules()
+    known = known_versions or {}
+    outcome = TenantOutcome(
+        modules={
+            m: ModuleOutcome(m, database_name(m, slug), schema_version=known.get(m))
+            for m in enabled
+        }
+    )
+
+    created = await asyncio.gather(
+        *(
+            provision_module_database(modules[m].admin_dsn, m, slug, modules[m].owner)
+            for m in enabled
+        )
+    )
+    for module, result in zip(enabled, created, strict=True):
+        outcome.modules[module].database_created = result.created
+        if result.created:
+            report("DatabaseCreated", f"created database {result.database} for {module}")
+
+    await services.identity.upsert_tenant(
+        slug,
+        TenantUpsert(
+            display_name=spec.display_name,
+            cnpj=spec.cnpj,
+            plan=spec.plan,
+            limits=effective_limits(plan.limits, spec.limits),
+            modules=enabled,
+            suspended=spec.suspended,
+        ),
+    )
+
+    # identity first: its tenant database holds the users the first admin joins.
+    await _onboard(services, modules["identity"], slug, outcome, report)
+    await asyncio.gather(
+        *(_onboard(services, modules[m], slug, outcome, report) for m in enabled if m != "identity")
+    )
+
+    outcome.first_admin = await services.identity.ensure_first_admin(
+        slug, first_admin_contract(spec.first_admin, admin_password)
+    )
+    if outcome.first_admin.created:
+        how = "invited" if outcome.first_admin.invite_token else "created"
+        report("FirstAdminCreated", f"first admin {spec.first_admin.email} {how}")
+    return outcome
+
+
+async def _onboard(
+    services: Services,
+    target: ModuleTarget,
+    slug: str,
+    outcome: TenantOutcome,
+    report: Reporter,
+) -> None:
+    result: OnboardingResult = await services.onboarding.onboard(target, slug)
+    module = outcome.modules[target.module]
+    if module.database_created or module.schema_version != result.schema_version:
+        report(
+            "ModuleOnboarded",
+            f"{target.module} onboarded: {result.database} at schema {result.schema_version}",
+        )
+    module.schema_version = result.schema_version
+
+
+__all__ = [
+    "ModuleOutcome",
+    "ModuleTarget",
+    "ProvisioningError",
+    "Reporter",
+    "Services",
+    "TenantOutcome",
+    "provision_tenant",
+]

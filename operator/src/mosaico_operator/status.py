@@ -1,0 +1,95 @@
+"""Tenant status: phase, conditions in the Kubernetes convention, per-module state."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+READY, DATABASES_READY, MODULES_READY = "Ready", "DatabasesReady", "ModulesReady"
+PENDING, PROVISIONING, READY_PHASE, SUSPENDED, FAILED = (
+    "Pending",
+    "Provisioning",
+    "Ready",
+    "Suspended",
+    "Failed",
+)
+DISABLED = "Disabled"
+
+Condition = dict[str, Any]
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def condition(
+    type_: str, ok: bool | None, reason: str, message: str, *, generation: int
+) -> Condition:
+    status = "Unknown" if ok is None else ("True" if ok else "False")
+    return {
+        "type": type_,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "observedGeneration": generation,
+    }
+
+
+def merge_conditions(
+    previous: Sequence[Mapping[str, Any]], updates: Sequence[Condition]
+) -> list[Condition]:
+    """Replace conditions by type; lastTransitionTime moves only when status changes."""
+    merged = {c["type"]: dict(c) for c in previous if "type" in c}
+    for update in updates:
+        old = merged.get(update["type"])
+        moved = old is None or old.get("status") != update["status"]
+        stamp = (
+            now()
+            if moved or not old or "lastTransitionTime" not in old
+            else old["lastTransitionTime"]
+        )
+        merged[update["type"]] = {**update, "lastTransitionTime": stamp}
+    order = [READY, DATABASES_READY, MODULES_READY]
+    return sorted(
+        merged.values(),
+        key=lambda c: (order.index(c["type"]) if c["type"] in order else 99, c["type"]),
+    )
+
+
+def modules_ready(modules: Mapping[str, Mapping[str, Any]]) -> str:
+    """``3/4``: enabled modules that are Ready out of all enabled ones."""
+    enabled = [m for m in modules.values() if m.get("state") != DISABLED]
+    ready = [m for m in enabled if m.get("state") == READY_PHASE]
+    return f"{len(ready)}/{len(enabled)}"
+
+
+def module_states(
+    previous: Mapping[str, Mapping[str, Any]],
+    enabled: Sequence[str],
+    databases: Mapping[str, str],
+    *,
+    state: str,
+    versions: Mapping[str, str | None] | None = None,
+    failing: str | None = None,
+    message: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Per-module status: enabled ones in ``state`` (``failing`` one with ``message``),
+    modules no longer enabled kept as Disabled (their data stays)."""
+    result: dict[str, dict[str, Any]] = {}
+    for name, old in previous.items():
+        if name not in enabled:
+            result[name] = {**old, "state": DISABLED, "message": "disabled; its database is kept"}
+    for name in enabled:
+        entry: dict[str, Any] = {
+            **previous.get(name, {}),
+            "database": databases[name],
+            "state": state,
+        }
+        entry.pop("message", None)
+        if versions is not None and name in versions:
+            entry["schemaVersion"] = versions[name]
+        if failing is not None and name == failing:
+            entry["message"] = message
+        result[name] = entry
+    return result
