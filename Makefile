@@ -6,7 +6,7 @@ export UV_LINK_MODE := copy
 # CI and newcomers get exactly the locked versions.
 export UV_FROZEN := 1
 
-.PHONY: up test lint bench deps k8s-bins test-packages kind-up clean
+.PHONY: up test lint fmt bench deps k8s-bins test-packages kind-up clean
 
 ## up: run every module locally (embedded PostgreSQL) with a demo tenant
 up: deps
@@ -22,6 +22,11 @@ lint: deps
 	$(UV) run ruff format --check .
 	$(UV) run mypy libs/shared/src
 	$(UV) run lint-imports
+
+## fmt: fix what ruff can fix and format everything
+fmt: deps
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
 
 ## bench: benchmarks under bench/, each against a baseline in the same run
 bench: deps

@@ -11,7 +11,6 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, pool, text
 from sqlalchemy.engine import make_url
 
-
 _MIGRATION_LOCK = 0x4D494752  # advisory locks are per database: one lock per tenant DB
 
 
