@@ -99,18 +99,12 @@ def copy_charts(destination: Path) -> Path:
     Until manifests/crds holds the project's CRDs, the copy gets stand-ins
     (tests/charts/stand_in_crds) so the charts can be installed and validated.
     """
-    shutil.copytree(
-        CHARTS,
-        destination,
-        symlinks=False,
-        ignore_dangling_symlinks=True,  # crds/ before manifests/crds exists
-        ignore=shutil.ignore_patterns("charts", "Chart.lock"),
-    )
+    # The link is copied by hand: copytree's ignore_dangling_symlinks misjudges relative links.
+    shutil.copytree(CHARTS, destination, ignore=shutil.ignore_patterns("charts", "Chart.lock", "crds"))
     crds = destination / "mosaico-operator" / "crds"
-    crds.mkdir(exist_ok=True)
-    if not project_crd_files():
-        for stand_in in STAND_IN_CRDS.glob("*.yaml"):
-            shutil.copy(stand_in, crds / stand_in.name)
+    crds.mkdir()
+    for crd in project_crd_files() or sorted(STAND_IN_CRDS.glob("*.yaml")):
+        shutil.copy(crd, crds / crd.name)
     return destination
 
 

@@ -74,7 +74,7 @@ rules:
       description: "{{ "{{" }} $value {{ "}}" }} {{ $module }} replicas are unavailable (failing /{{ $module }}/readyz or not scheduled)."
   - alert: MosaicoModuleDown
     expr: |-
-      sum(up{ {{- $sel }}}) == 0 or absent(up{ {{- $sel }}})
+      (sum(up{ {{- $sel }}}) or vector(0)) == 0
     for: 5m
     labels: {severity: critical, module: {{ $module }}}
     annotations:

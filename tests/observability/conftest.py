@@ -1,0 +1,146 @@
+"""Fixtures for the observability tests: the charts' rules and dashboards as rendered,
+promtool, and a real Prometheus scraping a real identity server."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from mosaico_devstack.ports import free_port, wait_for_http
+from mosaico_devstack.postgres import LocalPostgres
+
+from tests.charts.conftest import helm, k8s_bin  # noqa: F401
+from tests.charts.helm import MONITORING, Helm
+from tests.fixtures.tenants import make_tenant_factory
+from tests.observability.promql import rule_groups
+
+SCRAPE_INTERVAL = "1s"
+NAMESPACE = "mosaico"
+
+
+def debian_binary(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(
+            f"{name} is not installed: run tools/test-packages (Debian's prometheus package)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def rendered(helm: Helm) -> list[dict[str, Any]]:  # noqa: F811
+    """The umbrella chart as a cluster with the Prometheus Operator gets it."""
+    return helm.template(api_versions=[MONITORING], namespace=NAMESPACE)
+
+
+@pytest.fixture(scope="session")
+def rules_file(rendered: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every PrometheusRule's groups in one Prometheus rule file."""
+    path = tmp_path_factory.mktemp("rules") / "mosaico.rules.yaml"
+    path.write_text(yaml.safe_dump({"groups": rule_groups(rendered)}, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    return debian_binary("promtool")
+
+
+class Prometheus:
+    """A running Prometheus: its URL and a query helper."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = httpx.Client(base_url=url, timeout=10)
+
+    def query(self, promql: str) -> dict[str, Any]:
+        reply = self.client.get("/api/v1/query", params={"query": promql})
+        body: dict[str, Any] = reply.json()
+        return body
+
+
+def generate_traffic(postgres: LocalPostgres, identity_url: str, *, rounds: int = 2) -> None:
+    """Real requests through identity: tenants made as the operator makes them, then
+    rounds of logins, authenticated reads (200), a missing user (404) and a bad login
+    (401), a few scrapes apart, as live traffic is (a counter seen only once has no
+    increase)."""
+    with httpx.Client(base_url=identity_url, timeout=30) as client:
+        make_tenant = make_tenant_factory(postgres, client)
+        tenants = [make_tenant() for _ in range(3)]
+        for round_ in range(rounds):
+            if round_:
+                time.sleep(2.5)
+            for tenant in tenants:
+                headers = tenant.auth()
+                for _ in range(5):
+                    assert client.get("/identity/v1/me", headers=headers).status_code == 200
+                    missing = client.get(f"/identity/v1/users/{uuid.uuid4()}", headers=headers)
+                    assert missing.status_code == 404, missing.text
+                bad = client.post(
+                    "/identity/v1/auth/login",
+                    json={
+                        "tenant": tenant.slug,
+                        "login": tenant.admin_cpf,
+                        "password": "wrong-password-0",
+                    },
+                )
+                assert bad.status_code in (401, 403), bad.text
+
+
+@pytest.fixture(scope="session")
+def prometheus(
+    identity_server: str,
+    postgres: LocalPostgres,
+    rules_file: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Prometheus]:
+    """Debian's Prometheus scraping identity (a real uvicorn process) every second, with
+    the target labels a ServiceMonitor would give it, and the charts' rules loaded;
+    yields once identity has served some traffic and been scraped after it."""
+    binary = debian_binary("prometheus")
+    workdir = tmp_path_factory.mktemp("prometheus")
+    target = identity_server.removeprefix("http://")
+    config = {
+        "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
+        "rule_files": [str(rules_file)],
+        "scrape_configs": [
+            {
+                "job_name": "identity",
+                "metrics_path": "/identity/metrics",
+                "static_configs": [{"targets": [target], "labels": {
+                    "namespace": NAMESPACE, "service": "identity", "pod": "identity-0", "container": "identity"}}],
+            }
+        ],
+    }  # fmt: skip
+    (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = free_port()
+    log = (workdir / "prometheus.log").open("wb")
+    process = subprocess.Popen(
+        [binary, f"--config.file={workdir / 'prometheus.yml'}", f"--storage.tsdb.path={workdir / 'data'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    server = Prometheus(f"http://127.0.0.1:{port}")
+    try:
+        wait_for_http(f"{server.url}/-/ready", timeout=60, alive=process)
+        generate_traffic(postgres, identity_server)
+        # Two scrapes after the traffic, so every rate() over 1m has its two samples.
+        time.sleep(3.5)
+        yield server
+    finally:
+        server.client.close()
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        if process.poll() is None:
+            process.kill()
+        log.close()

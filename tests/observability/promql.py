@@ -1,0 +1,94 @@
+"""The PromQL the charts ship: alert rules and Grafana dashboard panels, as rendered."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# What Grafana substitutes before a query reaches Prometheus, as the test scrape sees it.
+GRAFANA_VARIABLES = {
+    "$__rate_interval": "1m",
+    "$__interval": "15s",
+    "$__range": "5m",
+    "$namespace": "mosaico",
+}
+
+# Panels whose data only a cluster can produce; everything else must show data after
+# some traffic to a locally running service.
+NEEDS_A_CLUSTER = {
+    # kube-state-metrics (Deployment status) exists only in a cluster.
+    ("Mosaico / identity", "Replicas ready / desired"),
+    ("Mosaico / crm", "Replicas ready / desired"),
+    ("Mosaico / finance", "Replicas ready / desired"),
+    # The operator's tenant gauge (see NEEDS_THE_OPERATOR).
+    ("Mosaico / platform overview", "Tenants by phase"),
+}
+# Dashboards of modules with no local server in the test: the module dashboards are
+# one template (tests/charts: test_a_module_dashboard_is_the_same_for_every_module),
+# so identity's data proves theirs; their queries are still parsed by Prometheus.
+NOT_RUN_LOCALLY = {"Mosaico / crm", "Mosaico / finance"}
+# The operator's own metrics, until the test runs the operator.
+NEEDS_THE_OPERATOR = {"Mosaico / operator"}
+
+
+@dataclass(frozen=True)
+class Query:
+    source: str  # "rule <group>/<alert>" or "dashboard <title> / <panel>"
+    expr: str
+    dashboard: str = ""
+    panel: str = ""
+
+    @property
+    def promql(self) -> str:
+        expr = self.expr
+        for variable, value in GRAFANA_VARIABLES.items():
+            expr = expr.replace(variable, value)
+        assert "$" not in expr, f"unsubstituted variable in {self.source}: {expr}"
+        return expr
+
+
+def rule_groups(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [g for o in objects if o["kind"] == "PrometheusRule" for g in o["spec"]["groups"]]
+
+
+def dashboards(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = []
+    for config_map in (o for o in objects if o["kind"] == "ConfigMap"):
+        if config_map["metadata"].get("labels", {}).get("grafana_dashboard") == "1":
+            found.extend(json.loads(text) for text in config_map["data"].values())
+    return found
+
+
+def rule_queries(objects: list[dict[str, Any]]) -> list[Query]:
+    return [
+        Query(f"rule {group['name']}/{rule.get('alert') or rule.get('record')}", rule["expr"])
+        for group in rule_groups(objects)
+        for rule in group["rules"]
+    ]
+
+
+def panel_queries(dashboard: dict[str, Any]) -> list[Query]:
+    return [
+        Query(
+            f"dashboard {dashboard['title']} / {panel['title']}",
+            target["expr"],
+            dashboard["title"],
+            panel["title"],
+        )
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
+    ]
+
+
+def variable_queries(dashboard: dict[str, Any]) -> list[Query]:
+    """The series selectors inside the dashboard's `label_values(<selector>, label)` variables."""
+    queries = []
+    for variable in dashboard.get("templating", {}).get("list", []):
+        match = re.fullmatch(r"label_values\((.+),\s*\w+\)", str(variable.get("query", "")))
+        if match:
+            queries.append(
+                Query(f"dashboard {dashboard['title']} / ${variable['name']}", match.group(1))
+            )
+    return queries
