@@ -128,6 +128,16 @@ def module_object(name: str, url: str, *, secret: str = "postgres-admin") -> dic
     }
 
 
+def admin_secret(postgres: LocalPostgres) -> dict[str, Any]:
+    """The Secret Modules point at: a superuser DSN of the test PostgreSQL."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "postgres-admin", "namespace": NAMESPACE},
+        "stringData": {"dsn": postgres.dsn()},
+    }
+
+
 def plan_object(name: str, modules: list[str], **limits: int) -> dict[str, Any]:
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
@@ -161,12 +171,7 @@ def platform(
 ) -> dict[str, str]:
     """Namespace, admin Secret, Modules and Plans, as the charts would install them."""
     kube.kubectl("create", "namespace", NAMESPACE, check=False)
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "postgres-admin", "namespace": NAMESPACE},
-        "stringData": {"dsn": postgres.dsn()},
-    }
+    secret = admin_secret(postgres)
     modules = [module_object("identity", identity_server)] + [
         module_object(m, module_services) for m in STAND_IN_MODULES
     ]

@@ -1,0 +1,44 @@
+"""The drift timer puts back what was changed by hand."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from mosaico_devstack.postgres import LocalPostgres
+
+from tests.operator.conftest import (
+    RunningOperator,
+    Tenants,
+    database_exists,
+    eventually,
+    tenant_name,
+    tenant_object,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_database_dropped_by_hand_comes_back_migrated(
+    operator: RunningOperator, tenants: Tenants, postgres: LocalPostgres
+) -> None:
+    name = tenant_name()
+    tenants.create(tenant_object(name, modules=["crm"]))
+    tenants.wait_phase(name, "Ready")
+    database = f"crm_{name.replace('-', '_')}"
+
+    with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+    assert not database_exists(postgres, database)
+
+    eventually(lambda: database_exists(postgres, database), what="the database to come back")
+    eventually(
+        lambda: tenants.has_event(name, "DriftRepaired", database), what="a DriftRepaired Event"
+    )
+    with psycopg.connect(postgres.dsn(database)) as conn:
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        owner = conn.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [database]
+        ).fetchone()
+    assert version == ("0001",)
+    assert owner == ("mosaico",)
+    assert tenants.status(name)["phase"] == "Ready"
