@@ -27,12 +27,19 @@ def crm(postgres: LocalPostgres, identity_server: str) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
+def identity_http_client(identity_server: str) -> Iterator[httpx.Client]:
+    """The real identity over HTTP, for provisioning tenants and logging in."""
+    with httpx.Client(base_url=identity_server, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
 def make_crm_tenant(
-    postgres: LocalPostgres, identity_http: httpx.Client, crm: TestClient
+    postgres: LocalPostgres, identity_http_client: httpx.Client, crm: TestClient
 ) -> TenantFactory:
     """A fresh tenant with the CRM enabled (pass ``modules=()`` for one without it)."""
-    factory = make_tenant_factory(postgres, identity_http, module_clients={"crm": crm})
+    factory = make_tenant_factory(postgres, identity_http_client, module_clients={"crm": crm})
 
     def make(**kwargs: object) -> TestTenant:
         kwargs.setdefault("modules", ("crm",))

@@ -7,8 +7,9 @@ import pytest
 from tests.services.crm.factories import LEADS, STAGES, admin, lead_body, problem
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def boss(make_crm_tenant, crm):
+    """One tenant for the whole module: bad input must leave nothing behind anyway."""
     return admin(crm, make_crm_tenant())
 
 
@@ -110,3 +111,21 @@ def test_stage_bodies_are_checked(boss):
     problem(boss.post(STAGES, json={"name": "X", "kind": "maybe"}), 422)
     problem(boss.post(STAGES, json={"name": "X", "position": -1}), 422)
     problem(boss.put(f"{STAGES}/order", json={"stage_ids": []}), 422)
+
+
+def test_text_with_nul_characters_is_a_422_not_a_database_error(boss):
+    lead = boss.create_lead()
+    path = f"{LEADS}/{lead['id']}"
+    assert "name" in problem(boss.post(LEADS, json={"name": "a\u0000b"}), 422)["detail"]
+    assert "tags.0" in problem(boss.patch(path, json={"tags": ["\u0000"]}), 422)["detail"]
+    problem(boss.post(f"{path}/activities", json={"kind": "call", "subject": "\u0000"}), 422)
+    problem(boss.post(STAGES, json={"name": "x\u0000"}), 422)
+    problem(boss.get(LEADS, params={"q": "a\u0000"}), 422)
+    problem(boss.get(LEADS, params={"tag": "a\u0000"}), 422)
+
+
+def test_a_form_body_is_a_422(boss):
+    response = boss.post(
+        LEADS, content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    problem(response, 422)

@@ -82,3 +82,48 @@ def test_a_request_that_fails_leaves_no_event(make_crm_tenant, crm, postgres):
     with crm_database(postgres, tenant) as db:
         assert len(_events(db)) == before
         assert db.execute("SELECT count(*) FROM leads").fetchone()[0] == leads_before
+
+
+def _fail_outbox_inserts_of(db, event_type: str) -> None:
+    """From now on the database refuses to store ``event_type`` in the outbox."""
+    db.execute(
+        f"""
+        CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.type = '{event_type}' THEN
+                RAISE EXCEPTION 'outbox refused' USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER refuse_event BEFORE INSERT ON outbox
+            FOR EACH ROW EXECUTE FUNCTION refuse_event();
+        """
+    )
+
+
+def test_when_the_event_cannot_be_stored_the_lead_is_not_stored_either(
+    make_crm_tenant, crm, postgres
+):
+    tenant = make_crm_tenant()
+    boss = admin(crm, tenant)
+    with crm_database(postgres, tenant) as db:
+        _fail_outbox_inserts_of(db, "LeadCreated")
+    problem(boss.post(LEADS, json={"name": "Sem evento"}), 409)
+    with crm_database(postgres, tenant) as db:
+        assert db.execute("SELECT count(*) FROM leads").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM stage_moves").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_when_lead_won_cannot_be_stored_the_lead_stays_where_it_was(make_crm_tenant, crm, postgres):
+    tenant = make_crm_tenant()
+    boss = admin(crm, tenant)
+    lead = boss.create_lead()
+    with crm_database(postgres, tenant) as db:
+        _fail_outbox_inserts_of(db, "LeadWon")
+    problem(boss.post(f"{LEADS}/{lead['id']}/win", json={"reason": "fechou"}), 409)
+    after = boss.get(f"{LEADS}/{lead['id']}").json()
+    assert (after["stage_id"], after["status"]) == (lead["stage_id"], "open")
+    assert len(boss.get(f"{LEADS}/{lead['id']}/history").json()) == 1
+    with crm_database(postgres, tenant) as db:
+        assert [r[0] for r in db.execute("SELECT type FROM outbox")] == ["LeadCreated"]

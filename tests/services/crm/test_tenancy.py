@@ -13,15 +13,17 @@ def test_a_tenant_without_the_crm_module_gets_403(make_crm_tenant, crm):
     problem(outsider.post(LEADS, json={"name": "X"}), 403)
 
 
-def test_a_suspended_tenant_gets_403_until_it_is_reactivated(make_crm_tenant, crm, identity_http):
+def test_a_suspended_tenant_gets_403_until_it_is_reactivated(
+    make_crm_tenant, crm, identity_http_client
+):
     tenant = make_crm_tenant()
     boss = admin(crm, tenant)
     lead = boss.create_lead()
-    set_suspended(identity_http, tenant, True)
+    set_suspended(identity_http_client, tenant, True)
     assert problem(boss.get(LEADS), 403)["type"].endswith("/tenant-suspended")
     problem(boss.get(f"{LEADS}/{lead['id']}"), 403)
     problem(boss.post(LEADS, json={"name": "X"}), 403)
-    set_suspended(identity_http, tenant, False)
+    set_suspended(identity_http_client, tenant, False)
     assert boss.get(f"{LEADS}/{lead['id']}").status_code == 200
 
 

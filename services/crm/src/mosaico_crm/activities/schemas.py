@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from mosaico_crm.bodies import RequestBody
+
 ActivityKind = Literal["call", "meeting", "email", "task"]
 
 
@@ -22,7 +24,7 @@ def _in_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-class ActivityCreate(BaseModel):
+class ActivityCreate(RequestBody):
     """A call, meeting or e-mail that happened, or a task with a due date."""
 
     model_config = ConfigDict(

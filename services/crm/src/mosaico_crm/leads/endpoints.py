@@ -19,6 +19,7 @@ from mosaico_shared.problems import (
 from mosaico_shared.tenancy.session import TenantSession
 
 from mosaico_crm.access import LeadDeleter, LeadReader, LeadWriter
+from mosaico_crm.bodies import NO_NUL
 from mosaico_crm.leads import moves, service
 from mosaico_crm.leads.owners import ensure_owner_is_tenant_user
 from mosaico_crm.leads.repository import LeadFilters
@@ -57,9 +58,10 @@ async def list_leads(
     stage_id: uuid.UUID | None = None,
     owner_id: uuid.UUID | None = None,
     status: LeadStatus | None = None,
-    tag: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=40, pattern=NO_NUL)] = None,
     q: Annotated[
-        str | None, Query(max_length=100, description="Searched in name, company and e-mail")
+        str | None,
+        Query(max_length=100, pattern=NO_NUL, description="Searched in name, company and e-mail"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,

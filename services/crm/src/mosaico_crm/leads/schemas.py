@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
+from mosaico_crm.bodies import RequestBody
+
 LeadStatus = Literal["open", "won", "lost"]
 _DOCUMENT_CHARS = re.compile(r"^[0-9./\- ]+$")
 
@@ -77,7 +79,7 @@ def _unique_tags(tags: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(tags)) if tags is not None else None
 
 
-class LeadCreate(BaseModel):
+class LeadCreate(RequestBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_LEAD_EXAMPLE]})
 
     name: Name
@@ -102,7 +104,7 @@ class LeadCreate(BaseModel):
 _NOT_NULL_ON_UPDATE = ("name", "estimated_value", "owner_id", "tags")
 
 
-class LeadUpdate(BaseModel):
+class LeadUpdate(RequestBody):
     """Only the fields sent change; ``null`` clears an optional field."""
 
     model_config = ConfigDict(
@@ -161,7 +163,7 @@ class LeadPage(BaseModel):
     )
 
 
-class StageMoveRequest(BaseModel):
+class StageMoveRequest(RequestBody):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -177,7 +179,7 @@ class StageMoveRequest(BaseModel):
     )
 
 
-class CloseRequest(BaseModel):
+class CloseRequest(RequestBody):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"reason": "Fechou contrato anual"}]}
     )

@@ -8,11 +8,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from mosaico_crm.bodies import RequestBody
+
 StageKind = Literal["open", "won", "lost"]
 StageName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
-class StageCreate(BaseModel):
+class StageCreate(RequestBody):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"name": "Demonstração", "kind": "open", "position": 2}]},
@@ -29,13 +31,13 @@ class StageCreate(BaseModel):
     )
 
 
-class StageRename(BaseModel):
+class StageRename(RequestBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Contato"}]})
 
     name: StageName
 
 
-class StageOrder(BaseModel):
+class StageOrder(RequestBody):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
