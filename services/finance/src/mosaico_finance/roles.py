@@ -1,0 +1,14 @@
+"""What each role of a tenant may do in finance."""
+
+from __future__ import annotations
+
+READ = "finance:read"
+WRITE_TRANSACTIONS = "transactions:write"
+MANAGE_ACCOUNTS = "accounts:write"
+MANAGE_CATEGORIES = "categories:write"
+
+#: admin may do everything (checked in the shared library); the others as listed.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "manager": frozenset({READ, WRITE_TRANSACTIONS}),
+    "user": frozenset({READ}),
+}

@@ -1,0 +1,89 @@
+"""The income seam: a successful payment becomes an income transaction, once per event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from mosaico_shared.problems import Conflict
+
+from tests.services.finance.books import Books, record_income, tenant_database
+
+PAID_AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+def _event(event_id: str, amount: str = "0.07", **extra):
+    return {"event_id": event_id, "amount": Decimal(amount), "paid_at": PAID_AT,
+            "description": f"Pagamento {event_id}", **extra}  # fmt: skip
+
+
+def test_a_payment_is_recorded_as_income_once_per_event_id(make_finance_tenant, finance, postgres):
+    tenant = make_finance_tenant()
+    books = Books.of(finance, tenant)
+    account = books.open_account("1.00")
+
+    first = record_income(postgres, tenant, **_event("evt-42"))
+    again = record_income(postgres, tenant, **_event("evt-42"))
+    assert first is not None
+    assert again is None
+
+    listed = books.get("/transactions").json()
+    assert listed["total"] == 1
+    income = listed["items"][0]
+    assert income["code"] == first.code
+    assert (income["type"], income["amount"], income["source"]) == ("income", "0.07", "payment")
+    assert income["transaction_date"] == "2026-11-20"
+    assert income["category_id"] == books.category("Vendas")["id"]
+    assert income["bank_account_id"] == account["id"]
+    assert books.balance(account) == Decimal("1.07")
+    with tenant_database(postgres, tenant) as db:
+        processed = db.execute("SELECT event_id, transaction_id FROM processed_events").fetchall()
+        outbox = db.execute("SELECT payload->>'source' FROM outbox").fetchall()
+    assert [(e, str(t)) for e, t in processed] == [("evt-42", income["id"])]
+    assert outbox == [("payment",)]
+
+
+def test_different_events_are_different_incomes(make_finance_tenant, finance, postgres):
+    tenant = make_finance_tenant()
+    books = Books.of(finance, tenant)
+    account = books.open_account()
+    for n in range(10):
+        record_income(postgres, tenant, **_event(f"evt-{n}", "0.10"))
+        record_income(postgres, tenant, **_event(f"evt-{n}", "0.10"))
+    assert books.get("/transactions").json()["total"] == 10
+    assert books.balance(account) == Decimal("1.00")
+
+
+def test_the_income_date_is_the_day_in_brasilia(make_finance_tenant, finance, postgres):
+    tenant = make_finance_tenant()
+    books = Books.of(finance, tenant)
+    books.open_account()
+    late_evening = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)  # 23:30 on 31 October in Brasília
+    income = record_income(postgres, tenant, **_event("evt-night", paid_at=late_evening))
+    assert income.transaction_date.isoformat() == "2026-10-31"
+
+
+def test_a_failed_attempt_does_not_use_up_the_event_id(make_finance_tenant, finance, postgres):
+    tenant = make_finance_tenant()
+    books = Books.of(finance, tenant)
+    with pytest.raises(Conflict):
+        record_income(postgres, tenant, **_event("evt-early"))
+    account = books.open_account()
+    assert record_income(postgres, tenant, **_event("evt-early")) is not None
+    assert books.balance(account) == Decimal("0.07")
+
+
+def test_the_income_goes_to_the_account_and_category_asked_for(
+    make_finance_tenant, finance, postgres
+):
+    tenant = make_finance_tenant()
+    books = Books.of(finance, tenant)
+    books.open_account()
+    savings = books.open_account(name="Recebimentos")
+    services = books.category("Serviços")
+    record_income(
+        postgres, tenant, **_event("evt-s", bank_account_id=savings["id"], category="Serviços")
+    )
+    assert books.balance(savings) == Decimal("0.07")
+    assert books.get("/transactions").json()["items"][0]["category_id"] == services["id"]
