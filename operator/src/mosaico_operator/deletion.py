@@ -72,15 +72,14 @@ async def _retain_databases(
             continue
         try:
             dsn = await operator.cluster.secret_value(module.database.admin_secret_ref)
+            if not await database_exists(dsn, database):
+                continue  # never created (e.g. the tenant was invalid from the start)
         except ProvisioningError:
             kept.append(database)
             continue
         kept.append(f"{database} on {_server(dsn)}")
-    normal(
-        tenant.body,
-        "DatabasesRetained",
-        f"deletionPolicy Retain: kept {', '.join(kept)}",
-    )
+    if kept:
+        normal(tenant.body, "DatabasesRetained", f"deletionPolicy Retain: kept {', '.join(kept)}")
 
 
 async def _drop_databases(

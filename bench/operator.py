@@ -1,0 +1,215 @@
+"""Operator throughput: 100 Tenants with 4 modules each, applied at once.
+
+Measures, in one run on one PostgreSQL:
+
+* floor    - creating and migrating the same 400 databases with no operator: the
+             provisioning functions called directly (CREATE DATABASE, then each
+             module's onboarding endpoint, which runs its migrations);
+* operator - from `kubectl apply` of 100 Tenants until all report Ready, with the
+             operator (a `python -m mosaico_operator` process) also registering each
+             tenant in identity, inviting its first admin and writing status and Events.
+
+Prints both, their ratio and the operator process's peak RSS.
+Usage: uv run python bench/operator.py [--tenants 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from mosaico_devstack.ports import free_port, wait_for_http  # noqa: E402
+from mosaico_devstack.postgres import LocalPostgres  # noqa: E402
+from mosaico_operator.provisioning.databases import provision_module_database  # noqa: E402
+from mosaico_operator.provisioning.onboarding import ModuleOnboarding, ModuleTarget  # noqa: E402
+
+from tests.fixtures.kube import control_plane, ensure_test_binaries  # noqa: E402
+from tests.fixtures.tenants import INTERNAL_TOKEN  # noqa: E402
+from tests.operator.conftest import (  # noqa: E402
+    admin_secret,
+    module_object,
+    plan_object,
+    tenant_object,
+)
+
+MODULES = ("identity", "crm", "finance", "commerce")  # 4 databases per tenant
+STAND_INS = ("crm", "finance", "commerce")
+
+
+def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("w") as out:
+        return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def uvicorn(app: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = start(
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--log-level", "warning"],
+        env, log,
+    )  # fmt: skip
+    return process, f"http://127.0.0.1:{port}"
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def floor(postgres: LocalPostgres, urls: dict[str, str], count: int) -> float:
+    """Create and migrate count x 4 databases directly, as fast as the services allow."""
+    onboarding = ModuleOnboarding(token=INTERNAL_TOKEN, timeout=300)
+    targets = {
+        m: ModuleTarget(module=m, admin_dsn=postgres.dsn(), owner="mosaico", service_url=urls[m])
+        for m in MODULES
+    }
+
+    async def one(tenant: str, module: str) -> None:
+        await provision_module_database(postgres.dsn(), module, tenant, "mosaico")
+        await onboarding.onboard(targets[module], tenant)
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(f"floor-{n}", m) for n in range(count) for m in MODULES))
+    elapsed = time.monotonic() - started
+    await onboarding.aclose()
+    return elapsed
+
+
+def ready_count(kubectl: list[str], env: dict[str, str]) -> int:
+    out = subprocess.run(
+        [*kubectl, "get", "tenants", "-o", "jsonpath={.items[*].status.phase}"],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout  # fmt: skip
+    return out.split().count("Ready")
+
+
+def main(tenants: int = 100, timeout: float = 1800) -> str:
+    """Run the benchmark; returns its markdown section (the ``bench/run.py`` contract)."""
+    args = argparse.Namespace(tenants=tenants, timeout=timeout)
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mosaico-bench-")))
+        postgres = LocalPostgres(work / "pg").start()
+        stack.callback(postgres.stop)
+        postgres.create_database("identity_platform")
+        env = {
+            **os.environ,
+            "MOSAICO_DATABASE_URL": postgres.app_url,
+            "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+            "MOSAICO_LOG_LEVEL": "WARNING",
+        }
+        processes: list[subprocess.Popen[bytes]] = []
+        stack.callback(lambda: [p.terminate() for p in processes])
+        identity, identity_url = uvicorn("mosaico_identity.main:app", env, work / "identity.log")
+        processes.append(identity)
+        env["MOSAICO_IDENTITY_URL"] = identity_url
+        urls = {"identity": identity_url}
+        for module in STAND_INS:  # one process per module, as in a cluster
+            process, urls[module] = uvicorn(
+                "tests.operator.module_apps:app", env, work / f"{module}.log"
+            )
+            processes.append(process)
+        for module, url in urls.items():
+            wait_for_http(f"{url}/{module}/healthz", timeout=60)
+
+        print(
+            f"floor: creating and migrating {args.tenants * len(MODULES)} databases ...", flush=True
+        )
+        floor_seconds = asyncio.run(floor(postgres, urls, args.tenants))
+        print(f"floor: {floor_seconds:.1f} s", flush=True)
+
+        cluster = stack.enter_context(control_plane(ensure_test_binaries(), work / "kube"))
+        kubectl = [str(cluster.bin_dir / "kubectl")]
+        crds = sorted((REPO / "manifests" / "crds").glob("*.yaml"))
+        subprocess.run([*kubectl, "apply", "--server-side", *[a for f in crds for a in ("-f", str(f))]],
+                       env=cluster.env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run([*kubectl, "wait", "--for=condition=Established", "crd", "--all"],
+                       env=cluster.env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*kubectl, "create", "namespace", "mosaico"],
+            env=cluster.env,
+            check=True,
+            capture_output=True,
+        )
+        platform: list[dict[str, Any]] = [
+            admin_secret(postgres),
+            plan_object("empresa", list(MODULES), maxUsers=20),
+            *(module_object(m, urls[m]) for m in MODULES),
+        ]
+        subprocess.run([*kubectl, "apply", "-f", "-"], input=yaml.safe_dump_all(platform).encode(),
+                       env=cluster.env, check=True, capture_output=True)  # fmt: skip
+
+        health = free_port()
+        operator_env = {
+            **cluster.env,
+            "MOSAICO_IDENTITY_URL": identity_url,
+            "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+            "MOSAICO_OPERATOR_NAMESPACE": "mosaico",
+            "MOSAICO_BACKUP_DIR": str(work / "backups"),
+            "MOSAICO_DRIFT_INTERVAL_SECONDS": "3600",
+            "MOSAICO_METRICS_PORT": str(free_port()),
+            "MOSAICO_HEALTH_PORT": str(health),
+            "MOSAICO_HEALTH_HOST": "127.0.0.1",
+            "MOSAICO_PEERING": "",
+            "MOSAICO_LOG_LEVEL": "WARNING",
+        }
+        operator = start(
+            [sys.executable, "-m", "mosaico_operator"], operator_env, work / "operator.log"
+        )
+        processes.append(operator)
+        wait_for_http(f"http://127.0.0.1:{health}/healthz", timeout=60, alive=operator)
+
+        tenants = [
+            tenant_object(f"bench-{n}", modules=list(STAND_INS), password=False)
+            for n in range(args.tenants)
+        ]
+        print(f"operator: applying {args.tenants} Tenants ...", flush=True)
+        started = time.monotonic()
+        subprocess.run([*kubectl, "apply", "-f", "-"], input=yaml.safe_dump_all(tenants).encode(),
+                       env=cluster.env, check=True, capture_output=True)  # fmt: skip
+        while (ready := ready_count(kubectl, cluster.env)) < args.tenants:
+            if time.monotonic() - started > args.timeout:
+                raise TimeoutError(
+                    f"only {ready}/{args.tenants} Tenants Ready after {args.timeout} s; "
+                    f"operator log: {(work / 'operator.log').read_text()[-3000:]}"
+                )
+            time.sleep(0.5)
+        operator_seconds = time.monotonic() - started
+        rss = peak_rss_mib(operator.pid)
+
+    databases = args.tenants * len(MODULES)
+    return "\n".join(
+        [
+            f"### operator: {args.tenants} Tenants x {len(MODULES)} modules, applied at once",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| databases | {databases} ({args.tenants} tenants x {len(MODULES)} modules) |",
+            f"| floor: create + migrate, no operator | {floor_seconds:.1f} s |",
+            f"| operator: apply -> all Ready | {operator_seconds:.1f} s |",
+            f"| ratio operator / floor | {operator_seconds / floor_seconds:.2f} |",
+            f"| operator peak RSS | {rss:.1f} MiB |",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    cli = argparse.ArgumentParser(description=__doc__)
+    cli.add_argument("--tenants", type=int, default=100)
+    cli.add_argument("--timeout", type=float, default=1800)
+    options = cli.parse_args()
+    print(main(options.tenants, options.timeout))
