@@ -55,6 +55,7 @@ def test_every_endpoint_documents_its_problems_and_request_examples(crm):
             if "application/problem+json" in response.get("content", {})
         ]
         assert problems, f"{method.upper()} {path} documents no problem response"
+        assert "HTTPValidationError" not in str(op["responses"]), f"{method} {path}: 422 shape"
         body = op.get("requestBody", {}).get("content", {}).get("application/json")
         if body:
             ref = body["schema"]["$ref"].rsplit("/", 1)[1]

@@ -23,7 +23,11 @@ from mosaico_crm.pipeline.schemas import StageCreate, StageOrder, StageOut, Stag
 router = APIRouter(prefix="/crm/v1/pipeline/stages", tags=["pipeline"])
 
 
-@router.get("", response_model=list[StageOut], responses=problem_responses(Unauthorized, Forbidden))
+@router.get(
+    "",
+    response_model=list[StageOut],
+    responses=problem_responses(Unauthorized, Forbidden, InvalidInput),
+)
 async def list_stages(
     actor: StageReader,
     session: TenantSession,
