@@ -100,7 +100,9 @@ def copy_charts(destination: Path) -> Path:
     (tests/charts/stand_in_crds) so the charts can be installed and validated.
     """
     # The link is copied by hand: copytree's ignore_dangling_symlinks misjudges relative links.
-    shutil.copytree(CHARTS, destination, ignore=shutil.ignore_patterns("charts", "Chart.lock", "crds"))
+    shutil.copytree(
+        CHARTS, destination, ignore=shutil.ignore_patterns("charts", "Chart.lock", "crds")
+    )
     crds = destination / "mosaico-operator" / "crds"
     crds.mkdir()
     for crd in project_crd_files() or sorted(STAND_IN_CRDS.glob("*.yaml")):

@@ -78,6 +78,16 @@ class Dockerfile:
                 stages[-1].instructions.append((keyword, argument))
         return cls(args=args, stages=stages)
 
+    def stage(self, name: str) -> Stage:
+        [stage] = [s for s in self.stages if s.name == name]
+        return stage
+
+    @property
+    def environment_stage(self) -> Stage:
+        """The stage whose /app/.venv the final stage copies: what ships."""
+        [copy] = [c for c in self.final.all("COPY") if "/app/.venv" in c]
+        return self.stage(copy.split()[0].removeprefix("--from="))
+
     def base_of(self, stage: Stage) -> str:
         return re.sub(r"\$\{(\w+)\}", lambda m: self.args.get(m.group(1), m.group(0)), stage.base)
 
@@ -117,7 +127,8 @@ def test_the_image_installs_exactly_the_locked_dependencies(image: str) -> None:
         assert "--frozen" in command, run
         assert "--no-dev" in command, run
         assert command[command.index("--package") + 1] == package, run
-    assert "--no-editable" in syncs[-1]
+    shipped = [run for run in dockerfile.environment_stage.all("RUN") if "uv sync" in run]
+    assert "--no-editable" in shipped[-1], "the shipped environment must not point at source"
 
 
 @pytest.mark.parametrize("image", IMAGES)
@@ -190,9 +201,8 @@ def test_the_image_environment_imports_its_program(image: str, tmp_path: Path) -
     environment = tmp_path / "venv"
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(environment), "UV_PYTHON_DOWNLOADS": "never",
            "UV_LINK_MODE": "copy", "VIRTUAL_ENV": ""}  # fmt: skip
-    for run in (
-        r for s in Dockerfile.parse(IMAGES[image]).stages for r in s.all("RUN") if "uv sync" in r
-    ):
+    shipped = Dockerfile.parse(IMAGES[image]).environment_stage
+    for run in (r for r in shipped.all("RUN") if "uv sync" in r):
         command = shlex.split(run[run.index("uv sync") :])
         subprocess.run(
             command, cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=600

@@ -20,7 +20,9 @@ import yaml
 
 from tests.charts.helm import CNPG, MONITORING, THIRD_PARTY_CRDS, VALUES, Helm, project_crd_files
 from tests.charts.schemas import LOCATIONS, write_builtin_schemas, write_crd_schemas
-from tests.fixtures.kube import KubeCluster
+from tests.fixtures.kube import REPO_ROOT, KubeCluster
+
+KIND = REPO_ROOT / "manifests" / "kind"
 
 pytestmark = pytest.mark.slow
 
@@ -80,6 +82,10 @@ def split(manifests: str) -> tuple[str, str, list[dict[str, Any]]]:
 CASES = {
     "defaults": {"values": [], "api_versions": []},
     "everything on": {"values": [VALUES / "full.yaml"], "api_versions": [MONITORING, CNPG]},
+    "kind dev loop": {
+        "values": [KIND / "values-dev.yaml", KIND / "values-live.yaml"],
+        "api_versions": [MONITORING, CNPG],
+    },
 }
 
 

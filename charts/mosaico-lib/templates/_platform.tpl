@@ -56,10 +56,32 @@ path per public path, so /<module>/internal, /metrics and the probes are never r
       port: {{ .Values.containerPort }}
 {{- end -}}
 
-{{/* A dedicated CNPG Cluster when the module asks for one. */}}
-{{- define "mosaico-lib.database.moduleCluster" -}}
-{{- if and (eq (include "mosaico-lib.database.provider" .) "cnpg") .Values.database.dedicatedCluster }}
-{{- include "mosaico-lib.database.cnpgCluster" (dict "context" . "name" (include "mosaico-lib.database.clusterName" .) "instances" .Values.database.instances "storageSize" .Values.database.storageSize "labels" (include "mosaico-lib.labels.standard" (dict "context" . "component" "database"))) }}
+{{/*
+The module's database objects with cnpg: its dedicated Cluster when it asks for one,
+and a CloudNativePG Database for each of database.extraDatabases.
+*/}}
+{{- define "mosaico-lib.database.objects" -}}
+{{- if eq (include "mosaico-lib.database.provider" .) "cnpg" }}
+{{- $labels := include "mosaico-lib.labels.standard" (dict "context" . "component" "database") }}
+{{- $cluster := include "mosaico-lib.database.clusterName" . }}
+{{- if .Values.database.dedicatedCluster }}
+{{ include "mosaico-lib.database.cnpgCluster" (dict "context" . "name" $cluster "instances" .Values.database.instances "storageSize" .Values.database.storageSize "labels" $labels) }}
+{{- end }}
+{{- $owner := (include "mosaico-lib.database.secretRefs" . | fromYaml).owner }}
+{{- range .Values.database.extraDatabases }}
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Database
+metadata:
+  name: {{ printf "%s-%s" $cluster (. | replace "_" "-") | trunc 63 | trimSuffix "-" }}
+  namespace: {{ $.Release.Namespace }}
+  labels: {{- $labels | nindent 4 }}
+spec:
+  name: {{ . }}
+  owner: {{ $owner }}
+  cluster:
+    name: {{ $cluster }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -70,7 +92,7 @@ templates/ is the whole chart. Values are the module's over the library defaults
 {{- define "mosaico-lib.module.all" -}}
 {{- $values := include "mosaico-lib.values.module" . | fromYaml -}}
 {{- $ctx := dict "Values" $values "Release" .Release "Chart" .Chart "Capabilities" .Capabilities "Files" .Files "Template" .Template -}}
-{{- range $name := list "rbac.serviceAccount" "config.configMap" "workloads.deployment" "network.service" "scaling.hpa" "scaling.podDisruptionBudget" "network.networkPolicy" "monitoring.serviceMonitor" "monitoring.prometheusRule" "monitoring.dashboard" "platform.module" "database.moduleCluster" }}
+{{- range $name := list "rbac.serviceAccount" "config.configMap" "workloads.deployment" "network.service" "scaling.hpa" "scaling.podDisruptionBudget" "network.networkPolicy" "monitoring.serviceMonitor" "monitoring.prometheusRule" "monitoring.dashboard" "platform.module" "database.objects" }}
 {{- $rendered := include (printf "mosaico-lib.%s" $name) $ctx | trim }}
 {{- if $rendered }}
 ---

@@ -79,6 +79,10 @@ database:
   # The application role that owns each tenant database (the user in the app DSN);
   # empty: `app` with cnpg (CloudNativePG's owner), global.database.external.owner otherwise.
   owner: ""
+  # Databases the module needs besides the tenants' (identity: identity_platform). With
+  # cnpg they are declared as CloudNativePG Database objects; with an external server,
+  # create them yourself, owned by `owner`.
+  extraDatabases: []
 autoscaling:
   enabled: true
   minReplicas: 2
