@@ -20,7 +20,7 @@ test: deps test-packages k8s-bins lint
 lint: deps
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/shared/src
+	$(UV) run mypy libs/*/src services/*/src operator/src
 	$(UV) run lint-imports
 
 ## fmt: fix what ruff can fix and format everything

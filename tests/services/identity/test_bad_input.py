@@ -101,3 +101,18 @@ def test_validation_errors_never_echo_a_password(identity):
 
 def test_unknown_routes_are_404_problems(identity):
     _is_problem(identity.get("/identity/v1/nothing-here"), 404)
+
+
+def test_text_the_database_cannot_store_is_a_422_not_a_503(identity, make_tenant):
+    tenant = make_tenant()
+    response = identity.post(
+        "/identity/v1/users",
+        headers=tenant.auth(),
+        json={
+            "full_name": "Nul\u0000Byte",
+            "cpf": valid_cpf(4242),
+            "email": "nul@example.com.br",
+            "password": "nul-password-1",
+        },
+    )
+    _is_problem(response, 422)

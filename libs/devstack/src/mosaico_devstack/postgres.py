@@ -27,7 +27,7 @@ def find_pg_bin() -> Path | None:
 
 
 def _pgserver_bin() -> Path:
-    import pgserver  # type: ignore[import-untyped]
+    import pgserver
 
     return Path(pgserver.__file__).parent / "pginstall" / "bin"
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from mosaico_shared.auth.tokens import JwksKeySource, KeySource, TokenVerifier
 from mosaico_shared.http_client import ServiceClient
 from mosaico_shared.logs import configure_logging
-from mosaico_shared.problems import PROBLEM_BASE, install_problem_handlers
+from mosaico_shared.problems import PROBLEM_BASE, PROBLEM_JSON, install_problem_handlers
 from mosaico_shared.requests import RequestContextMiddleware
 from mosaico_shared.settings import ServiceSettings
 from mosaico_shared.tenancy.engines import TenantDatabases
@@ -165,7 +165,19 @@ def _document_problems(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = original()
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = PROBLEM_SCHEMA
+        # Validation errors are rendered as problems too (see problems.py): say so.
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                invalid = operation.get("responses", {}).get("422")
+                if invalid is not None:
+                    invalid["description"] = "Invalid input"
+                    invalid["content"] = {
+                        PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    }
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
         app.openapi_schema = schema
         return schema
 

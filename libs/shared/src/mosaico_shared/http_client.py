@@ -70,7 +70,13 @@ class ServiceClient:
         )
 
     async def request(
-        self, method: str, path: str, *, json: Any = None, idempotent: bool | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotent: bool | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """Send a request; retried only when idempotent; 4xx answers become problems."""
         method = method.upper()
@@ -78,7 +84,7 @@ class ServiceClient:
         if not self.breaker.allow():
             raise DependencyUnavailable(f"{self.name} is failing; calls are paused for a while.")
         try:
-            response = await self._send_with_retries(method, path, json, retry)
+            response = await self._send_with_retries(method, path, json, retry, headers or {})
         except (_Retryable, httpx.HTTPError) as exc:
             self.breaker.record_failure()
             raise DependencyUnavailable(f"{self.name} did not answer: {exc}.") from exc
@@ -88,9 +94,9 @@ class ServiceClient:
         return response
 
     async def _send_with_retries(
-        self, method: str, path: str, json: Any, retry: bool
+        self, method: str, path: str, json: Any, retry: bool, extra_headers: dict[str, str]
     ) -> httpx.Response:
-        headers = {}
+        headers = dict(extra_headers)
         request_id = request_id_var.get()
         if request_id:
             headers["X-Request-ID"] = request_id
@@ -115,11 +121,15 @@ class ServiceClient:
             return DependencyUnavailable(f"{self.name} answered {response.status_code}.")
         return problem_type(detail or f"{self.name} answered {response.status_code}.")
 
-    async def get_json(self, path: str, *, cached: bool = True) -> Any:
-        """GET a JSON document, through the TTL cache when the client has one."""
+    async def get_json(
+        self, path: str, *, cached: bool = True, headers: dict[str, str] | None = None
+    ) -> Any:
+        """GET a JSON document, through the TTL cache when the client has one (never
+        for calls with their own headers: those speak for a particular caller)."""
+        cached = cached and not headers
         if cached and self._cache is not None and path in self._cache:
             return self._cache[path]
-        data = (await self.request("GET", path)).json()
+        data = (await self.request("GET", path, headers=headers)).json()
         if cached and self._cache is not None:
             self._cache[path] = data
         return data

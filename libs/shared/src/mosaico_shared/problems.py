@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mosaico_shared.logs import request_id_var
@@ -194,6 +194,9 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(TenantNotProvisioned(), request)
     if isinstance(exc, IntegrityError):
         return problem_response(Conflict("The change conflicts with existing data."), request)
+    if isinstance(exc, DataError):
+        # Values the database cannot hold (a NUL byte in text, a number out of range).
+        return problem_response(InvalidInput("A value cannot be stored as given."), request)
     logger.error("database error", exc_info=exc)
     return problem_response(DependencyUnavailable("The database is unavailable."), request)
 

@@ -38,7 +38,7 @@ async def platform_database_ready(app: FastAPI) -> None:
 
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     """Build the identity app from settings (the environment by default)."""
-    settings = settings or IdentitySettings()  # type: ignore[call-arg]
+    settings = settings or IdentitySettings()
     platform_url = TenantDatabases(settings.database_url, "identity").url_for(
         settings.platform_database
     )

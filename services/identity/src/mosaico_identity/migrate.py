@@ -11,7 +11,7 @@ from mosaico_identity.main import PLATFORM_MIGRATIONS, TENANT_MIGRATIONS
 from mosaico_identity.settings import IdentitySettings
 
 if __name__ == "__main__":
-    settings = IdentitySettings()  # type: ignore[call-arg]
+    settings = IdentitySettings()
     platform_url = TenantDatabases(settings.database_url, "identity").url_for(
         settings.platform_database
     )

@@ -16,7 +16,7 @@ class InviteCreate(BaseModel):
 
     email: EmailStr = Field(examples=["ana@acme.com.br"])
     full_name: str | None = Field(default=None, max_length=100)
-    roles: list[Role] = Field(default_factory=lambda: ["user"], max_length=3)
+    roles: list[Role] = Field(default_factory=lambda: list[Role](["user"]), max_length=3)
 
 
 class InviteIssued(BaseModel):

@@ -35,7 +35,7 @@ class UserCreate(BaseModel):
     email: EmailStr
     whatsapp: PhoneBR | None = None
     password: str = Password
-    roles: list[Role] = Field(default_factory=lambda: ["user"], max_length=3)
+    roles: list[Role] = Field(default_factory=lambda: list[Role](["user"]), max_length=3)
 
 
 class UserUpdate(BaseModel):
