@@ -21,7 +21,7 @@ TENANT_MIGRATIONS = Path(__file__).parent / "migrations" / "tenant"
 
 def create_app(settings: CrmSettings | None = None) -> FastAPI:
     """Build the CRM app from settings (the environment by default)."""
-    settings = settings or CrmSettings()  # type: ignore[call-arg, unused-ignore]
+    settings = settings or CrmSettings()
     app: FastAPI = create_service_app(
         settings,
         description="Leads, the sales pipeline, stage history, activities and reports.",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 from fastapi import Request
-from mosaico_shared.problems import DependencyUnavailable, InvalidInput
+from mosaico_shared.http_client import ServiceClient
+from mosaico_shared.problems import InvalidInput, NotFound
 
 from mosaico_crm.access import Actor
 from mosaico_crm.leads.service import ensure_may_assign
@@ -23,19 +23,13 @@ async def ensure_owner_is_tenant_user(
     if owner_id is None or owner_id == actor.user_id:
         return
     ensure_may_assign(actor, owner_id)
-    settings = request.app.state.settings
-    http: httpx.AsyncClient = request.app.state.http
+    identity: ServiceClient = request.app.state.identity
     try:
-        response = await http.get(
-            f"{settings.identity_url.rstrip('/')}/identity/v1/users/{owner_id}",
+        user = await identity.get_json(
+            f"/identity/v1/users/{owner_id}",
             headers={"Authorization": request.headers.get("authorization", "")},
-            timeout=settings.owner_check_timeout_seconds,
         )
-    except httpx.HTTPError as exc:
-        raise DependencyUnavailable(f"identity did not answer: {type(exc).__name__}.") from exc
-    if response.status_code == 404:
-        raise InvalidInput(f"owner_id: {owner_id} is not a user of this tenant.")
-    if response.status_code != 200:
-        raise DependencyUnavailable(f"identity answered {response.status_code}.")
-    if not response.json().get("active", True):
+    except NotFound as exc:
+        raise InvalidInput(f"owner_id: {owner_id} is not a user of this tenant.") from exc
+    if not user.get("active", True):
         raise InvalidInput(f"owner_id: the user {owner_id} is inactive.")
