@@ -13,13 +13,21 @@ Prints both, their ratio and the operator process's peak RSS.
 Usage: uv run python bench/operator.py [--tenants 100]
 """
 
+# ruff: noqa: E402
 from __future__ import annotations
+
+import os
+import sys
+
+# Run as `python bench/operator.py`, this folder comes first on sys.path and this file
+# would shadow the standard library's `operator` (imported by enum, collections, ...).
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
 import argparse
 import asyncio
-import os
+import json
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -31,14 +39,14 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mosaico_devstack.ports import free_port, wait_for_http  # noqa: E402
-from mosaico_devstack.postgres import LocalPostgres  # noqa: E402
-from mosaico_operator.provisioning.databases import provision_module_database  # noqa: E402
-from mosaico_operator.provisioning.onboarding import ModuleOnboarding, ModuleTarget  # noqa: E402
+from mosaico_devstack.ports import free_port, wait_for_http
+from mosaico_devstack.postgres import LocalPostgres
+from mosaico_operator.provisioning.databases import provision_module_database
+from mosaico_operator.provisioning.onboarding import ModuleOnboarding, ModuleTarget
 
-from tests.fixtures.kube import control_plane, ensure_test_binaries  # noqa: E402
-from tests.fixtures.tenants import INTERNAL_TOKEN  # noqa: E402
-from tests.operator.conftest import (  # noqa: E402
+from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
+from tests.fixtures.tenants import INTERNAL_TOKEN
+from tests.operator.conftest import (
     admin_secret,
     module_object,
     plan_object,
@@ -62,6 +70,17 @@ def uvicorn(app: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[
         env, log,
     )  # fmt: skip
     return process, f"http://127.0.0.1:{port}"
+
+
+def kubectl(cluster: KubeCluster, *args: str, input: str | None = None) -> str:
+    """kubectl against the bench's control plane; fails with what it printed."""
+    done = subprocess.run(
+        [str(cluster.bin_dir / "kubectl"), *args],
+        input=input, capture_output=True, text=True, env=cluster.env, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"kubectl {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -90,12 +109,9 @@ async def floor(postgres: LocalPostgres, urls: dict[str, str], count: int) -> fl
     return elapsed
 
 
-def ready_count(kubectl: list[str], env: dict[str, str]) -> int:
-    out = subprocess.run(
-        [*kubectl, "get", "tenants", "-o", "jsonpath={.items[*].status.phase}"],
-        capture_output=True, text=True, env=env, check=True,
-    ).stdout  # fmt: skip
-    return out.split().count("Ready")
+def ready_count(cluster: KubeCluster) -> int:
+    phases = kubectl(cluster, "get", "tenants", "-o", "jsonpath={.items[*].status.phase}")
+    return phases.split().count("Ready")
 
 
 def main(tenants: int = 100, timeout: float = 1800) -> str:
@@ -133,25 +149,16 @@ def main(tenants: int = 100, timeout: float = 1800) -> str:
         print(f"floor: {floor_seconds:.1f} s", flush=True)
 
         cluster = stack.enter_context(control_plane(ensure_test_binaries(), work / "kube"))
-        kubectl = [str(cluster.bin_dir / "kubectl")]
         crds = sorted((REPO / "manifests" / "crds").glob("*.yaml"))
-        subprocess.run([*kubectl, "apply", "--server-side", *[a for f in crds for a in ("-f", str(f))]],
-                       env=cluster.env, check=True, capture_output=True)  # fmt: skip
-        subprocess.run([*kubectl, "wait", "--for=condition=Established", "crd", "--all"],
-                       env=cluster.env, check=True, capture_output=True)  # fmt: skip
-        subprocess.run(
-            [*kubectl, "create", "namespace", "mosaico"],
-            env=cluster.env,
-            check=True,
-            capture_output=True,
-        )
+        kubectl(cluster, "apply", "--server-side", *[a for f in crds for a in ("-f", str(f))])
+        kubectl(cluster, "wait", "--for=condition=Established", "crd", "--all")
+        kubectl(cluster, "create", "namespace", "mosaico")
         platform: list[dict[str, Any]] = [
             admin_secret(postgres),
             plan_object("empresa", list(MODULES), maxUsers=20),
             *(module_object(m, urls[m]) for m in MODULES),
         ]
-        subprocess.run([*kubectl, "apply", "-f", "-"], input=yaml.safe_dump_all(platform).encode(),
-                       env=cluster.env, check=True, capture_output=True)  # fmt: skip
+        kubectl(cluster, "apply", "-f", "-", input=yaml.safe_dump_all(platform))
 
         health = free_port()
         operator_env = {
@@ -179,9 +186,15 @@ def main(tenants: int = 100, timeout: float = 1800) -> str:
         ]
         print(f"operator: applying {args.tenants} Tenants ...", flush=True)
         started = time.monotonic()
-        subprocess.run([*kubectl, "apply", "-f", "-"], input=yaml.safe_dump_all(tenants).encode(),
-                       env=cluster.env, check=True, capture_output=True)  # fmt: skip
-        while (ready := ready_count(kubectl, cluster.env)) < args.tenants:
+        # JSON: PyYAML leaves a CPF like 08912345678 unquoted and kubectl reads a number.
+        kubectl(
+            cluster,
+            "create",
+            "-f",
+            "-",
+            input=json.dumps({"apiVersion": "v1", "kind": "List", "items": tenants}),
+        )
+        while (ready := ready_count(cluster)) < args.tenants:
             if time.monotonic() - started > args.timeout:
                 raise TimeoutError(
                     f"only {ready}/{args.tenants} Tenants Ready after {args.timeout} s; "
