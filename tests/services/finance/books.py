@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -127,13 +127,24 @@ def tenant_database(postgres: LocalPostgres, tenant: TestTenant) -> Iterator[psy
 
 def record_income(postgres: LocalPostgres, tenant: TestTenant, **event: Any) -> Any:
     """Run the income handler in its own transaction, as the event consumer will."""
+    return in_tenant_transaction(
+        postgres,
+        tenant,
+        lambda session: record_payment_income(session, tenant=tenant.slug, **event),
+    )
+
+
+def in_tenant_transaction(
+    postgres: LocalPostgres, tenant: TestTenant, work: Callable[[AsyncSession], Awaitable[Any]]
+) -> Any:
+    """``work(session)`` on the tenant's finance database, committed when it returns."""
 
     async def run() -> Any:
         url = postgres.url(database_name("finance", tenant.slug), user="mosaico")
         engine = create_async_engine(url)
         try:
             async with AsyncSession(engine, expire_on_commit=False) as session:
-                result = await record_payment_income(session, tenant=tenant.slug, **event)
+                result = await work(session)
                 await session.commit()
                 return result
         finally:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from mosaico_finance.income.schemas import PaymentIncome
+from mosaico_finance.income.service import record_income_from
 from mosaico_shared.problems import Conflict
+from pydantic import ValidationError
 
-from tests.services.finance.books import Books, record_income, tenant_database
+from tests.services.finance.books import (
+    Books,
+    in_tenant_transaction,
+    record_income,
+    tenant_database,
+)
 
 PAID_AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -87,3 +96,34 @@ def test_the_income_goes_to_the_account_and_category_asked_for(
     )
     assert books.balance(savings) == Decimal("0.07")
     assert books.get("/transactions").json()["items"][0]["category_id"] == services["id"]
+
+
+def test_an_event_body_from_the_bus_is_validated_then_recorded(
+    make_finance_tenant, finance, postgres
+):
+    tenant = make_finance_tenant()
+    books = Books.of(finance, tenant)
+    account = books.open_account()
+    body = {"event_id": "evt-bus", "tenant": tenant.slug, "amount": "0.07",
+            "paid_at": "2026-11-20T12:00:00Z", "description": "Pix", "payment_id": "ignored"}  # fmt: skip
+    event = PaymentIncome.model_validate_json(json.dumps(body))
+    for _ in range(2):
+        in_tenant_transaction(postgres, tenant, lambda session: record_income_from(session, event))
+    assert books.balance(account) == Decimal("0.07")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("amount", "0"), ("amount", "-1.00"), ("amount", "0.001"), ("paid_at", "2026-11-20T12:00:00"),
+     ("event_id", ""), ("event_id", "x" * 129)],
+)  # fmt: skip
+def test_a_malformed_event_body_is_refused_before_any_write(field, value):
+    body = {
+        "event_id": "evt",
+        "tenant": "acme",
+        "amount": "1.00",
+        "paid_at": "2026-11-20T12:00:00Z",
+    }
+    with pytest.raises(ValidationError) as refused:
+        PaymentIncome.model_validate({**body, field: value})
+    assert refused.value.errors()[0]["loc"] == (field,)

@@ -72,7 +72,7 @@ def ledger(shared_finance_tenants, finance):
     edited.amount = Decimal("0.90")
     books.delete(f"/transactions/{deleted.code}")
     entries.remove(deleted)
-    yield books, accounts, entries
+    return books, accounts, entries
 
 
 def _money(value: Decimal) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaico_finance.income.schemas import PaymentIncome
 from mosaico_finance.models import BankAccount, Category, FinancialTransaction, ProcessedEvent
 from mosaico_finance.transactions.service import insert_transaction
 
@@ -94,6 +95,21 @@ async def record_payment_income(
     processed.transaction_id = transaction.id
     await session.flush()
     return transaction
+
+
+async def record_income_from(
+    session: AsyncSession, event: PaymentIncome
+) -> FinancialTransaction | None:
+    """``record_payment_income`` for an event body as it arrives from the bus."""
+    return await record_payment_income(
+        session,
+        event_id=event.event_id,
+        tenant=event.tenant,
+        amount=event.amount,
+        paid_at=event.paid_at,
+        description=event.description,
+        bank_account_id=event.bank_account_id,
+    )
 
 
 async def _income_category(session: AsyncSession, name: str) -> Category:

@@ -16,14 +16,16 @@ _LIVE_IN_PERIOD = """
     AND (CAST(:account AS uuid) IS NULL OR bank_account_id = CAST(:account AS uuid))
 """
 
+# Dates are truncated as ``timestamp`` (no time zone): months never shift with the
+# session's TimeZone, and no per-row zone conversion is paid.
 _MONTHLY = text(f"""
 WITH months AS (
     SELECT CAST(generate_series(
-        date_trunc('month', CAST(:date_from AS date)),
-        date_trunc('month', CAST(:date_to AS date)),
+        date_trunc('month', CAST(:date_from AS timestamp)),
+        date_trunc('month', CAST(:date_to AS timestamp)),
         interval '1 month') AS date) AS month
 ), sums AS (
-    SELECT CAST(date_trunc('month', transaction_date) AS date) AS month,
+    SELECT CAST(date_trunc('month', CAST(transaction_date AS timestamp)) AS date) AS month,
            SUM(amount) FILTER (WHERE type = 'income') AS income,
            SUM(amount) FILTER (WHERE type = 'expense') AS expense,
            COUNT(*) FILTER (WHERE type = 'income') AS income_count,

@@ -19,8 +19,6 @@ from mosaico_shared.problems import (
     problem_responses,
 )
 
-from mosaico_finance.accounts.service import list_accounts
-from mosaico_finance.categories.service import list_categories
 from mosaico_finance.exports import CSV_RESPONSE, csv_response
 from mosaico_finance.roles import READ, WRITE_TRANSACTIONS
 from mosaico_finance.session import TenantSession
@@ -111,22 +109,12 @@ async def export_transactions(
     """Every live transaction matching the filters, as CSV."""
     max_rows: int = request.app.state.settings.export_max_rows
     rows = await service.export_transactions(session, where, max_rows=max_rows)
-    categories = {c.id: c.name for c in await list_categories(session, include_archived=True)}
-    accounts = {a.id: a.name for a, _ in await list_accounts(session)}
     return csv_response(
         "transactions.csv",
         ["code", "date", "type", "amount", "description", "category", "bank_account"],
         (
-            [
-                t.code,
-                t.transaction_date,
-                t.type,
-                t.amount,
-                t.description,
-                categories.get(t.category_id),
-                accounts.get(t.bank_account_id),
-            ]
-            for t in rows
+            [t.code, t.transaction_date, t.type, t.amount, t.description, category, account]
+            for t, category, account in rows
         ),
     )
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mosaico_finance.models import FinancialTransaction, TransactionAudit
+from mosaico_finance.models import BankAccount, Category, FinancialTransaction, TransactionAudit
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +78,18 @@ async def page(
 
 async def all_matching(
     session: AsyncSession, where: TransactionFilter, *, limit: int
-) -> list[FinancialTransaction]:
-    """Every live transaction matching ``where`` by date (at most ``limit``)."""
-    rows = await session.scalars(
-        where.apply(select(FinancialTransaction))
+) -> list[tuple[FinancialTransaction, str, str]]:
+    """Live transactions matching ``where`` by date (at most ``limit``), each with the
+    names of its category and bank account."""
+    query = where.apply(select(FinancialTransaction))
+    rows = await session.execute(
+        query.add_columns(Category.name, BankAccount.name)
+        .join(Category, Category.id == FinancialTransaction.category_id)
+        .join(BankAccount, BankAccount.id == FinancialTransaction.bank_account_id)
         .order_by(FinancialTransaction.transaction_date, FinancialTransaction.code)
         .limit(limit)
     )
-    return list(rows)
+    return [(transaction, category, account) for transaction, category, account in rows]
 
 
 async def recorded_since(session: AsyncSession, since: datetime) -> int:

@@ -243,8 +243,9 @@ async def audit_trail(session: AsyncSession, code: str) -> list[TransactionAudit
 
 async def export_transactions(
     session: AsyncSession, where: TransactionFilter, *, max_rows: int
-) -> list[FinancialTransaction]:
-    """Every live transaction matching ``where``; ``InvalidInput`` past ``max_rows``."""
+) -> list[tuple[FinancialTransaction, str, str]]:
+    """Every live transaction matching ``where`` with its category and account names;
+    ``InvalidInput`` past ``max_rows``."""
     rows = await repository.all_matching(session, where, limit=max_rows + 1)
     if len(rows) > max_rows:
         raise InvalidInput(f"The export would hold more than {max_rows} rows; narrow the period.")
