@@ -18,7 +18,6 @@ MODULE_CHARTS = ("identity", "crm", "finance")
 # Order matters: a chart's file:// dependencies are built before the chart itself.
 ALL_CHARTS = ("mosaico-lib", *MODULE_CHARTS, "mosaico-operator", "mosaico")
 PROJECT_CRDS = REPO_ROOT / "manifests" / "crds"
-STAND_IN_CRDS = Path(__file__).parent / "stand_in_crds"
 THIRD_PARTY_CRDS = Path(__file__).parent / "third_party_crds"
 VALUES = Path(__file__).parent / "values"
 
@@ -94,18 +93,14 @@ def parse(text: str) -> list[dict[str, Any]]:
 
 
 def copy_charts(destination: Path) -> Path:
-    """charts/ with links resolved (the operator's crds/ is a link to manifests/crds).
-
-    Until manifests/crds holds the project's CRDs, the copy gets stand-ins
-    (tests/charts/stand_in_crds) so the charts can be installed and validated.
-    """
+    """charts/ with links resolved (the operator's crds/ is a link to manifests/crds)."""
     # The link is copied by hand: copytree's ignore_dangling_symlinks misjudges relative links.
     shutil.copytree(
         CHARTS, destination, ignore=shutil.ignore_patterns("charts", "Chart.lock", "crds")
     )
     crds = destination / "mosaico-operator" / "crds"
     crds.mkdir()
-    for crd in project_crd_files() or sorted(STAND_IN_CRDS.glob("*.yaml")):
+    for crd in project_crd_files():
         shutil.copy(crd, crds / crd.name)
     return destination
 

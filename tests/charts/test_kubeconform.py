@@ -30,7 +30,7 @@ UNCHECKED_GROUPS = {"postgresql.cnpg.io"}
 
 
 def crd_files(helm: Helm) -> list[Path]:
-    # The project's CRDs as the operator chart ships them (stand-ins until manifests/crds exists).
+    # The project's CRDs as the operator chart ships them.
     return [*sorted((helm.charts / "mosaico-operator" / "crds").glob("*.yaml")),
             *sorted(THIRD_PARTY_CRDS.glob("*.yaml"))]  # fmt: skip
 
@@ -123,11 +123,10 @@ def test_kubeconform_catches_a_wrong_field(
         assert misspelt in result.stdout, result.stdout
 
 
-def test_the_project_crds_are_in_manifests() -> None:
-    if not project_crd_files():
-        pytest.skip("manifests/crds has no CRDs yet (the operator's work); the chart tests use "
-                    "tests/charts/stand_in_crds meanwhile")  # fmt: skip
+def test_the_operator_chart_ships_every_project_crd(helm: Helm) -> None:
+    shipped = sorted(p.name for p in (helm.charts / "mosaico-operator" / "crds").glob("*.yaml"))
+    assert shipped == sorted(p.name for p in project_crd_files())
     kinds = {
         yaml.safe_load(path.read_text())["spec"]["names"]["kind"] for path in project_crd_files()
     }
-    assert {"Tenant", "Plan", "Module"} <= kinds
+    assert {"Tenant", "Plan", "Module", "ClusterKopfPeering"} <= kinds

@@ -20,7 +20,9 @@ from mosaico_devstack.postgres import LocalPostgres
 
 from tests.charts.conftest import helm, k8s_bin  # noqa: F401
 from tests.charts.helm import MONITORING, Helm
+from tests.fixtures.kube import KubeCluster, kube  # noqa: F401
 from tests.fixtures.tenants import make_tenant_factory
+from tests.observability.operator import apply_tenants, running_operator
 from tests.observability.promql import rule_groups
 
 SCRAPE_INTERVAL = "1s"
@@ -96,51 +98,66 @@ def generate_traffic(postgres: LocalPostgres, identity_url: str, *, rounds: int 
                 assert bad.status_code in (401, 403), bad.text
 
 
-@pytest.fixture(scope="session")
+def scrape_job(job: str, target: str, path: str, pod: str) -> dict[str, Any]:
+    """A static scrape job with the target labels a ServiceMonitor would give."""
+    labels = {"namespace": NAMESPACE, "service": job, "pod": pod}
+    return {
+        "job_name": job,
+        "metrics_path": path,
+        "static_configs": [{"targets": [target], "labels": labels}],
+    }
+
+
+@pytest.fixture(scope="module")
 def prometheus(
     identity_server: str,
     postgres: LocalPostgres,
+    kube: KubeCluster,  # noqa: F811
+    helm: Helm,  # noqa: F811
     rules_file: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Prometheus]:
-    """Debian's Prometheus scraping identity (a real uvicorn process) every second, with
-    the target labels a ServiceMonitor would give it, and the charts' rules loaded;
-    yields once identity has served some traffic and been scraped after it."""
+    """Debian's Prometheus scraping, every second, identity (a real uvicorn process) and
+    the real operator (on the test API server, with the chart's RBAC), with the charts'
+    rules loaded. Yields once identity has served traffic and the operator has made one
+    tenant Ready and failed another, and Prometheus has scraped after that.
+
+    Module-scoped: the operator stops before any other module's tests, so it never
+    reconciles the operator tests' Tenants."""
     binary = debian_binary("prometheus")
     workdir = tmp_path_factory.mktemp("prometheus")
-    target = identity_server.removeprefix("http://")
-    config = {
-        "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
-        "rule_files": [str(rules_file)],
-        "scrape_configs": [
-            {
-                "job_name": "identity",
-                "metrics_path": "/identity/metrics",
-                "static_configs": [{"targets": [target], "labels": {
-                    "namespace": NAMESPACE, "service": "identity", "pod": "identity-0", "container": "identity"}}],
-            }
-        ],
-    }  # fmt: skip
-    (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
-    port = free_port()
-    log = (workdir / "prometheus.log").open("wb")
-    process = subprocess.Popen(
-        [binary, f"--config.file={workdir / 'prometheus.yml'}", f"--storage.tsdb.path={workdir / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    server = Prometheus(f"http://127.0.0.1:{port}")
-    try:
-        wait_for_http(f"{server.url}/-/ready", timeout=60, alive=process)
-        generate_traffic(postgres, identity_server)
-        # Two scrapes after the traffic, so every rate() over 1m has its two samples.
-        time.sleep(3.5)
-        yield server
-    finally:
-        server.client.close()
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        if process.poll() is None:
-            process.kill()
-        log.close()
+    with running_operator(kube, helm, postgres, identity_server, workdir) as operator:
+        config = {
+            "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
+            "rule_files": [str(rules_file)],
+            "scrape_configs": [
+                scrape_job("identity", identity_server.removeprefix("http://"), "/identity/metrics", "identity-0"),
+                scrape_job("mosaico-operator-metrics", f"127.0.0.1:{operator.metrics_port}", "/metrics",
+                           "mosaico-operator-0"),
+            ],
+        }  # fmt: skip
+        (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
+        port = free_port()
+        log = (workdir / "prometheus.log").open("wb")
+        process = subprocess.Popen(
+            [binary, f"--config.file={workdir / 'prometheus.yml'}", f"--storage.tsdb.path={workdir / 'data'}",
+             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        server = Prometheus(f"http://127.0.0.1:{port}")
+        try:
+            wait_for_http(f"{server.url}/-/ready", timeout=60, alive=process)
+            time.sleep(1.5)  # a first scrape of the operator before it reconciles anything
+            apply_tenants(kube, operator)
+            generate_traffic(postgres, identity_server)
+            # Two scrapes after the traffic, so every rate() over 1m has its two samples.
+            time.sleep(3.5)
+            yield server
+        finally:
+            server.client.close()
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+            if process.poll() is None:
+                process.kill()
+            log.close()

@@ -22,15 +22,11 @@ NEEDS_A_CLUSTER = {
     ("Mosaico / identity", "Replicas ready / desired"),
     ("Mosaico / crm", "Replicas ready / desired"),
     ("Mosaico / finance", "Replicas ready / desired"),
-    # The operator's tenant gauge (see NEEDS_THE_OPERATOR).
-    ("Mosaico / platform overview", "Tenants by phase"),
 }
 # Dashboards of modules with no local server in the test: the module dashboards are
 # one template (tests/charts: test_a_module_dashboard_is_the_same_for_every_module),
 # so identity's data proves theirs; their queries are still parsed by Prometheus.
 NOT_RUN_LOCALLY = {"Mosaico / crm", "Mosaico / finance"}
-# The operator's own metrics, until the test runs the operator.
-NEEDS_THE_OPERATOR = {"Mosaico / operator"}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import pytest
 from tests.observability.conftest import Prometheus
 from tests.observability.promql import (
     NEEDS_A_CLUSTER,
-    NEEDS_THE_OPERATOR,
     NOT_RUN_LOCALLY,
     Query,
     dashboards,
@@ -49,7 +48,7 @@ def test_every_dashboard_panel_shows_data_after_traffic(
 ) -> None:
     checked, empty = 0, []
     for dashboard in dashboards(rendered):
-        if dashboard["title"] in NOT_RUN_LOCALLY | NEEDS_THE_OPERATOR:
+        if dashboard["title"] in NOT_RUN_LOCALLY:
             continue
         for query in panel_queries(dashboard) + variable_queries(dashboard):
             if (query.dashboard, query.panel) in NEEDS_A_CLUSTER:
