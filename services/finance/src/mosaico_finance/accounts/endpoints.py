@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from mosaico_shared.auth import Principal, RequirePermission
+from fastapi import APIRouter
 from mosaico_shared.problems import Conflict, Forbidden, NotFound, Unauthorized, problem_responses
 
 from mosaico_finance.accounts import service
 from mosaico_finance.accounts.schemas import AccountCreate, AccountOut, AccountUpdate
 from mosaico_finance.models import BankAccount
-from mosaico_finance.roles import MANAGE_ACCOUNTS, READ
+from mosaico_finance.roles import CanManageAccounts, CanRead
 from mosaico_finance.session import TenantSession
 
 router = APIRouter(prefix="/finance/v1/accounts", tags=["accounts"])
-
-CanRead = Annotated[Principal, Depends(RequirePermission(READ))]
-CanManageAccounts = Annotated[Principal, Depends(RequirePermission(MANAGE_ACCOUNTS))]
 
 
 def account_out(account: BankAccount, balance: Decimal) -> AccountOut:

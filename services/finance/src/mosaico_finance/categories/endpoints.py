@@ -5,20 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from mosaico_shared.auth import Principal, RequirePermission
+from fastapi import APIRouter, Query
 from mosaico_shared.problems import Conflict, Forbidden, NotFound, Unauthorized, problem_responses
 
 from mosaico_finance.categories import service
 from mosaico_finance.categories.schemas import CategoryCreate, CategoryOut, TransactionType
 from mosaico_finance.models import Category
-from mosaico_finance.roles import MANAGE_CATEGORIES, READ
+from mosaico_finance.roles import CanManageCategories, CanRead
 from mosaico_finance.session import TenantSession
 
 router = APIRouter(prefix="/finance/v1/categories", tags=["categories"])
-
-CanRead = Annotated[Principal, Depends(RequirePermission(READ))]
-CanManageCategories = Annotated[Principal, Depends(RequirePermission(MANAGE_CATEGORIES))]
 
 
 def category_out(category: Category) -> CategoryOut:

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from mosaico_shared.auth import Principal, RequirePermission
 from mosaico_shared.problems import Forbidden, InvalidInput, Unauthorized, problem_responses
 
 from mosaico_finance.exports import CSV_RESPONSE, Cell, csv_response
@@ -19,13 +18,12 @@ from mosaico_finance.reports.schemas import (
     MonthlyCashFlow,
     RunningBalances,
 )
-from mosaico_finance.roles import READ
+from mosaico_finance.roles import CanRead
 from mosaico_finance.session import TenantSession
 from mosaico_finance.transactions.schemas import EARLIEST_DATE
 
 router = APIRouter(prefix="/finance/v1/reports", tags=["reports"])
 
-CanRead = Annotated[Principal, Depends(RequirePermission(READ))]
 Format = Annotated[Literal["json", "csv"], Query(description="csv answers text/csv")]
 MAX_PERIOD_DAYS = 3660  # ten years: generous for reports, bounded for the database
 RESPONSES = {**CSV_RESPONSE, **problem_responses(Unauthorized, Forbidden, InvalidInput)}

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from mosaico_shared.auth import Principal, RequirePermission
+from mosaico_shared.auth import Principal
 from mosaico_shared.contracts.tenants import TenantRecord
 from mosaico_shared.problems import (
     Conflict,
@@ -20,7 +20,7 @@ from mosaico_shared.problems import (
 )
 
 from mosaico_finance.exports import CSV_RESPONSE, csv_response
-from mosaico_finance.roles import READ, WRITE_TRANSACTIONS
+from mosaico_finance.roles import CanRead, CanWriteTransactions
 from mosaico_finance.session import TenantSession
 from mosaico_finance.transactions import service
 from mosaico_finance.transactions.repository import TransactionFilter
@@ -34,9 +34,6 @@ from mosaico_finance.transactions.schemas import (
 )
 
 router = APIRouter(prefix="/finance/v1/transactions", tags=["transactions"])
-
-CanRead = Annotated[Principal, Depends(RequirePermission(READ))]
-CanWrite = Annotated[Principal, Depends(RequirePermission(WRITE_TRANSACTIONS))]
 
 
 def transaction_filter(
@@ -88,7 +85,10 @@ async def list_transactions(
     responses=problem_responses(Unauthorized, Forbidden, LimitExceeded, InvalidInput, Conflict),
 )
 async def record_transaction(
-    request: Request, body: TransactionCreate, principal: CanWrite, session: TenantSession
+    request: Request,
+    body: TransactionCreate,
+    principal: CanWriteTransactions,
+    session: TenantSession,
 ) -> TransactionOut:
     """Record an income or an expense; its code (``LC12345678A``) is generated."""
     tenant = await _tenant(request, principal)
@@ -135,7 +135,7 @@ async def get_transaction(code: str, principal: CanRead, session: TenantSession)
     responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidInput),
 )
 async def update_transaction(
-    code: str, body: TransactionUpdate, principal: CanWrite, session: TenantSession
+    code: str, body: TransactionUpdate, principal: CanWriteTransactions, session: TenantSession
 ) -> TransactionOut:
     """Change a transaction; the audit trail records before and after."""
     transaction = await service.update_transaction(
@@ -149,7 +149,9 @@ async def update_transaction(
     status_code=204,
     responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidInput),
 )
-async def delete_transaction(code: str, principal: CanWrite, session: TenantSession) -> Response:
+async def delete_transaction(
+    code: str, principal: CanWriteTransactions, session: TenantSession
+) -> Response:
     """Delete (softly): it leaves balances and reports; its audit trail stays."""
     await service.delete_transaction(session, code=code, actor=principal.user_id)
     return Response(status_code=204)
