@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
-from mosaico_operator.provisioning.databases import provision_module_database
+from mosaico_operator.provisioning.databases import DatabaseGates, provision_module_database
 from mosaico_operator.provisioning.onboarding import ModuleOnboarding, ModuleTarget
 
 from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
@@ -98,8 +98,12 @@ async def floor(postgres: LocalPostgres, urls: dict[str, str], count: int) -> fl
         for m in MODULES
     }
 
+    # The operator's own limits: 8 admin connections to the server, and one onboarding at
+    # a time per service (concurrent Alembic runs in one process are not safe).
+    gates = DatabaseGates(8)
+
     async def one(tenant: str, module: str) -> None:
-        await provision_module_database(postgres.dsn(), module, tenant, "mosaico")
+        await provision_module_database(postgres.dsn(), module, tenant, "mosaico", gates=gates)
         await onboarding.onboard(targets[module], tenant)
 
     started = time.monotonic()

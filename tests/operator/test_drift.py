@@ -6,11 +6,14 @@ import psycopg
 import pytest
 from mosaico_devstack.postgres import LocalPostgres
 
+from tests.fixtures.kube import KubeCluster
 from tests.operator.conftest import (
     RunningOperator,
     Tenants,
+    apply,
     database_exists,
     eventually,
+    module_object,
     tenant_name,
     tenant_object,
 )
@@ -42,3 +45,22 @@ def test_a_database_dropped_by_hand_comes_back_migrated(
     assert version == ("0001",)
     assert owner == ("mosaico",)
     assert tenants.status(name)["phase"] == "Ready"
+
+
+def test_a_new_module_version_is_rolled_out_to_its_tenants(
+    operator: RunningOperator, tenants: Tenants, kube: KubeCluster, platform: dict[str, str]
+) -> None:
+    name = tenant_name()
+    tenants.create(tenant_object(name, modules=["commerce"]))
+    status = tenants.wait_phase(name, "Ready")
+    assert status["modules"]["commerce"]["moduleVersion"] == "0.1.0"
+
+    upgraded = module_object("commerce", platform["modules"])
+    upgraded["spec"]["version"] = "0.2.0"
+    apply(kube, upgraded)
+
+    eventually(
+        lambda: tenants.status(name)["modules"]["commerce"].get("moduleVersion") == "0.2.0",
+        what="the tenant to be onboarded again at commerce 0.2.0",
+    )
+    assert tenants.status(name)["modules"]["commerce"]["schemaVersion"] == "0001"

@@ -27,6 +27,7 @@ def build_operator(settings: OperatorSettings) -> Operator:
             token=settings.internal_token.get_secret_value(),
             module_timeout=settings.module_timeout_seconds,
             onboarding_concurrency=settings.onboarding_concurrency,
+            database_connections=settings.database_connections,
         ),
         metrics=OperatorMetrics(),
     )

@@ -21,7 +21,12 @@ from mosaico_operator.cluster import Cluster
 from mosaico_operator.events import normal, warning
 from mosaico_operator.metrics import OperatorMetrics
 from mosaico_operator.models import ModuleSpec, PlanSpec, TenantSpec
-from mosaico_operator.provisioning.errors import DatabaseUnavailable, ProvisioningError, Rejected
+from mosaico_operator.provisioning.errors import (
+    DatabaseUnavailable,
+    DependencyDown,
+    ProvisioningError,
+    Rejected,
+)
 from mosaico_operator.provisioning.onboarding import ModuleTarget
 from mosaico_operator.provisioning.tenant import Services, TenantOutcome, provision_tenant
 from mosaico_operator.settings import OperatorSettings
@@ -76,6 +81,7 @@ class Operator:
                 owner=module.database.owner,
                 service_url=module.service_url,
                 onboarding_path=module.onboarding_path,
+                version=module.version,
             )
         return targets
 
@@ -93,7 +99,14 @@ class Operator:
         started = time.monotonic()
         outcome = "ok"
         try:
-            await self._reconcile(tenant, plans, modules, patch, trigger)
+            try:
+                await self._reconcile(tenant, plans, modules, patch, trigger)
+            except ProvisioningError:
+                raise
+            except Exception as exc:
+                # A bug or an unforeseen answer: still say so in status, and retry.
+                logger.exception("reconciling tenant %s failed unexpectedly", tenant.slug)
+                raise DependencyDown("UnexpectedError", f"{type(exc).__name__}: {exc}") from exc
         except ProvisioningError as exc:
             outcome = "retry" if exc.retryable else "failed"
             self.metrics.failures.labels(exc.reason).inc()
@@ -133,6 +146,16 @@ class Operator:
             normal(tenant.body, reason, message)
 
         previous = tenant.previous_modules
+        # The drift timer re-onboards a module only when it changed version (a rollout
+        # brings new migrations) or its database had to be recreated.
+        settled = [
+            m
+            for m, old in previous.items()
+            if trigger == "drift"
+            and m in targets
+            and old.get("state") == st.READY_PHASE
+            and old.get("moduleVersion") == targets[m].version
+        ]
         result = await provision_tenant(
             slug=tenant.slug,
             spec=spec,
@@ -141,6 +164,7 @@ class Operator:
             services=self.services,
             admin_password=password,
             known_versions={m: v.get("schemaVersion") for m, v in previous.items()},
+            settled=settled,
             report=report,
         )
         if result.first_admin and result.first_admin.invite_token:
@@ -158,7 +182,7 @@ class Operator:
             and tenant.previous_phase in (st.READY_PHASE, st.SUSPENDED)
         ):
             self._report_drift(tenant, result)
-        self._describe_success(tenant, spec, result, patch)
+        self._describe_success(tenant, spec, result, patch, targets)
 
     def _announce_module_changes(self, tenant: TenantEvent, enabled: list[str]) -> None:
         previous = tenant.previous_modules
@@ -190,7 +214,12 @@ class Operator:
                 )
 
     def _describe_success(
-        self, tenant: TenantEvent, spec: TenantSpec, result: TenantOutcome, patch: kopf.Patch
+        self,
+        tenant: TenantEvent,
+        spec: TenantSpec,
+        result: TenantOutcome,
+        patch: kopf.Patch,
+        targets: Mapping[str, ModuleTarget],
     ) -> None:
         enabled = spec.enabled_modules()
         phase = st.SUSPENDED if spec.suspended else st.READY_PHASE
@@ -201,6 +230,9 @@ class Operator:
             state=st.READY_PHASE,
             versions={m: o.schema_version for m, o in result.modules.items()},
         )
+        for name, entry in modules.items():
+            if name in targets:
+                entry["moduleVersion"] = targets[name].version
         generation = tenant.generation
         ready_message = (
             "suspended: every module answers 403" if spec.suspended else "all modules are ready"

@@ -30,6 +30,8 @@ class OperatorSettings(BaseSettings):
     delete_attempts: int = 5
     #: Tenants reconciled at once.
     workers: int = 32
+    #: Admin connections at once per PostgreSQL server (CREATE/DROP DATABASE, checks).
+    database_connections: int = 8
     #: Onboardings at once per module service (see ModuleOnboarding for why 1).
     onboarding_concurrency: int = 1
     module_timeout_seconds: float = 120.0

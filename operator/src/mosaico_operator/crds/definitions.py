@@ -187,6 +187,7 @@ def tenant_crd() -> dict[str, Any]:
             "state": string("Pending, Ready, Waiting, Failed or Disabled.", max_length=32),
             "database": string("The tenant's database in this module.", max_length=63),
             "schemaVersion": string("Migration revision the database is at.", max_length=64),
+            "moduleVersion": string("The Module's version when it was onboarded.", max_length=64),
             "message": string("Why, when not Ready.", max_length=4096),
         },
     )

@@ -24,6 +24,21 @@ _ATTEMPTS = 5
 _CONNECT_TIMEOUT = 10
 
 
+class DatabaseGates:
+    """At most ``limit`` admin connections at once per PostgreSQL server.
+
+    Hundreds of tenants reconciled together would otherwise open hundreds of
+    connections and hit ``max_connections``, which the services need too.
+    """
+
+    def __init__(self, limit: int = 8) -> None:
+        self.limit = limit
+        self._gates: dict[str, asyncio.Semaphore] = {}
+
+    def for_server(self, admin_dsn: str) -> asyncio.Semaphore:
+        return self._gates.setdefault(_where(admin_dsn), asyncio.Semaphore(self.limit))
+
+
 @dataclass(frozen=True)
 class DatabaseOutcome:
     database: str
@@ -56,14 +71,27 @@ async def database_exists(admin_dsn: str, database: str) -> bool:
 
 
 async def provision_module_database(
-    admin_dsn: str, module: str, tenant: str, owner: str
+    admin_dsn: str,
+    module: str,
+    tenant: str,
+    owner: str,
+    *,
+    gates: DatabaseGates | None = None,
 ) -> DatabaseOutcome:
     """CREATE DATABASE ``<module>_<tenant>`` OWNER ``owner`` unless it exists.
 
     Idempotent, and safe when several reconciles (or operators) create it at once: a
     concurrent creation surfaces as duplicate_database or as a unique violation on
-    pg_database, both meaning "it exists now".
+    pg_database, both meaning "it exists now". ``gates`` bounds the connections opened
+    to one server by all callers sharing it.
     """
+    if gates is None:
+        return await _create_database(admin_dsn, module, tenant, owner)
+    async with gates.for_server(admin_dsn):
+        return await _create_database(admin_dsn, module, tenant, owner)
+
+
+async def _create_database(admin_dsn: str, module: str, tenant: str, owner: str) -> DatabaseOutcome:
     name = database_name(module, tenant)
     statement = sql.SQL("CREATE DATABASE {} OWNER {}").format(
         sql.Identifier(name), sql.Identifier(owner)

@@ -28,6 +28,7 @@ class ModuleTarget:
     owner: str
     service_url: str
     onboarding_path: str = "/{module}/internal/tenants/{tenant}/onboard"
+    version: str = ""
 
     def onboarding_url_path(self, tenant: str) -> str:
         return self.onboarding_path.format(module=self.module, tenant=tenant)

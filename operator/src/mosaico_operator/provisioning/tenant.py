@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -12,7 +12,7 @@ from mosaico_shared.contracts.tenants import FirstAdminResult, OnboardingResult,
 from mosaico_shared.tenancy.names import database_name
 
 from mosaico_operator.models import PlanSpec, TenantSpec, effective_limits
-from mosaico_operator.provisioning.databases import provision_module_database
+from mosaico_operator.provisioning.databases import DatabaseGates, provision_module_database
 from mosaico_operator.provisioning.errors import ProvisioningError, Rejected
 from mosaico_operator.provisioning.onboarding import (
     IdentityRegistry,
@@ -58,6 +58,7 @@ class Services:
 
     identity: IdentityRegistry
     onboarding: ModuleOnboarding
+    databases: DatabaseGates
 
     @classmethod
     def connect(
@@ -67,12 +68,14 @@ class Services:
         token: str,
         module_timeout: float = 120.0,
         onboarding_concurrency: int = 1,
+        database_connections: int = 8,
     ) -> Services:
         return cls(
             IdentityRegistry(identity_url, token=token),
             ModuleOnboarding(
                 token=token, timeout=module_timeout, concurrency=onboarding_concurrency
             ),
+            DatabaseGates(database_connections),
         )
 
     async def aclose(self) -> None:
@@ -89,6 +92,7 @@ async def provision_tenant(
     services: Services,
     admin_password: str | None = None,
     known_versions: Mapping[str, str | None] | None = None,
+    settled: Collection[str] = (),
     report: Reporter = _silent,
 ) -> TenantOutcome:
     """Databases for every enabled module, the tenant in identity (plan limits with
@@ -97,7 +101,9 @@ async def provision_tenant(
     Idempotent: run it again and nothing changes. ``modules`` maps each enabled module
     to where it lives. Raises :class:`ProvisioningError` (``retryable`` says whether
     waiting can help). ``known_versions`` (module -> schema version from a previous
-    run) keeps ``report`` to what changed.
+    run) keeps ``report`` to what changed. Modules in ``settled`` (onboarded before at
+    the module's current version) are onboarded again only if their database had to
+    be created: the drift timer's cheap path.
     """
     invalid = validate_tenant(slug, spec, plan, modules.keys())
     if invalid is not None:
@@ -113,7 +119,9 @@ async def provision_tenant(
 
     created = await asyncio.gather(
         *(
-            provision_module_database(modules[m].admin_dsn, m, slug, modules[m].owner)
+            provision_module_database(
+                modules[m].admin_dsn, m, slug, modules[m].owner, gates=services.databases
+            )
             for m in enabled
         )
     )
@@ -135,9 +143,11 @@ async def provision_tenant(
     )
 
     # identity first: its tenant database holds the users the first admin joins.
-    await _onboard(services, modules["identity"], slug, outcome, report)
+    pending = [m for m in enabled if m not in settled or outcome.modules[m].database_created]
+    if "identity" in pending:
+        await _onboard(services, modules["identity"], slug, outcome, report)
     await asyncio.gather(
-        *(_onboard(services, modules[m], slug, outcome, report) for m in enabled if m != "identity")
+        *(_onboard(services, modules[m], slug, outcome, report) for m in pending if m != "identity")
     )
 
     outcome.first_admin = await services.identity.ensure_first_admin(
