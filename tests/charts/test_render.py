@@ -477,3 +477,25 @@ def test_the_operator_chart_takes_its_crds_from_manifests() -> None:
     crds = CHARTS / "mosaico-operator" / "crds"
     assert crds.is_symlink()
     assert crds.resolve() == (CHARTS.parent / "manifests" / "crds").resolve()
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        ("ingress.controller=nginx", "controller"),
+        ("global.database.provider=mysql", "provider"),
+        ("crm.image.digest=latest", "digest"),
+        (
+            "finance.autoscaling.targetCPUUtilizationPercentage=150",
+            "targetCPUUtilizationPercentage",
+        ),
+        ("identity.metrics.prometheusRule.errorRatio=5", "errorRatio"),
+        ("ingress.rateLimit.period=often", "period"),
+        ("crm.replicaz=3", "replicaz"),
+    ],
+)
+def test_the_schemas_refuse_values_that_cannot_work(
+    helm: Helm, setting: str, complaint: str
+) -> None:
+    with pytest.raises(AssertionError, match=complaint):
+        helm.template(set_values=[setting])
