@@ -59,6 +59,7 @@ TOO_FAR = (datetime.now(UTC).date() + timedelta(days=400)).isoformat()
         ("amount", []),
         ("type", "transfer"),
         ("description", ""),
+        ("description", "Venda\x00oculta"),
         ("description", "x" * 501),
         ("transaction_date", "1999-12-31"),
         ("transaction_date", TOO_FAR),
@@ -163,6 +164,7 @@ def test_bad_report_and_listing_parameters_are_422(desk, path, params):
         {"account_type": "investment"},
         {"opening_balance": "1.005"},
         {"opening_balance": "dinheiro"},
+        {"name": "Conta\x00"},
     ],
 )
 def test_a_spoiled_bank_account_is_a_422(desk, field_value):
@@ -183,3 +185,5 @@ def test_a_category_needs_a_name_and_a_known_type(desk):
     _is_problem(books.post("/categories", {"name": "", "type": "income"}), 422)
     _is_problem(books.post("/categories", {"name": "X", "type": "transfer"}), 422)
     _is_problem(books.post("/categories", {"name": "x" * 51, "type": "income"}), 422)
+    nul = _is_problem(books.post("/categories", {"name": "Lu\x00z", "type": "expense"}), 422)
+    assert "name" in nul["detail"]

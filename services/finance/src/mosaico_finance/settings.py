@@ -7,8 +7,7 @@ from typing import ClassVar
 from mosaico_shared.settings import ServiceSettings
 
 
-class FinanceSettings(ServiceSettings):  # type: ignore[misc,unused-ignore]
-    # (mosaico_shared has no py.typed yet, so without it mypy sees ServiceSettings as Any)
+class FinanceSettings(ServiceSettings):
     module: ClassVar[str] = "finance"
 
     #: Rows a CSV export may hold; a larger period must be exported in parts.

@@ -10,10 +10,12 @@ from typing import Literal
 from mosaico_shared.money import Money
 from pydantic import BaseModel, ConfigDict, Field
 
+from mosaico_finance.bodies import RequestBody
+
 AccountType = Literal["checking", "savings"]
 
 
-class AccountCreate(BaseModel):
+class AccountCreate(RequestBody):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
@@ -39,7 +41,7 @@ class AccountCreate(BaseModel):
     opening_balance: Money = Decimal("0.00")
 
 
-class AccountUpdate(BaseModel):
+class AccountUpdate(RequestBody):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,

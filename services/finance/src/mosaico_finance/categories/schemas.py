@@ -8,10 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mosaico_finance.bodies import RequestBody
+
 TransactionType = Literal["income", "expense"]
 
 
-class CategoryCreate(BaseModel):
+class CategoryCreate(RequestBody):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,

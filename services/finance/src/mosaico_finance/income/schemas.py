@@ -9,10 +9,12 @@ from __future__ import annotations
 import uuid
 
 from mosaico_shared.money import PositiveMoney
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
+
+from mosaico_finance.bodies import RequestBody
 
 
-class PaymentIncome(BaseModel):
+class PaymentIncome(RequestBody):
     model_config = ConfigDict(
         extra="ignore",  # the event carries more than finance reads
         json_schema_extra={

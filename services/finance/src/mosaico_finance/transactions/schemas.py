@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 from mosaico_shared.money import PositiveMoney
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
 
+from mosaico_finance.bodies import RequestBody
+
 TransactionType = Literal["income", "expense"]
 EARLIEST_DATE = date(2000, 1, 1)
 
@@ -48,7 +50,7 @@ _EXAMPLE: dict[str, JsonValue] = {
 }
 
 
-class TransactionCreate(BaseModel):
+class TransactionCreate(RequestBody):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [_EXAMPLE]}
     )
@@ -61,7 +63,7 @@ class TransactionCreate(BaseModel):
     transaction_date: TransactionDate
 
 
-class TransactionUpdate(BaseModel):
+class TransactionUpdate(RequestBody):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
