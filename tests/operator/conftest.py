@@ -4,7 +4,6 @@ service account and RBAC of ``manifests/operator-rbac.yaml``."""
 
 from __future__ import annotations
 
-import base64
 import itertools
 import os
 import subprocess
@@ -111,6 +110,33 @@ def module_services(
         stop_process(process)
 
 
+@pytest.fixture(scope="session")
+def crm_service(
+    postgres: LocalPostgres, identity_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The real CRM service (its migrations, its seeded pipeline, its 403 when suspended)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MOSAICO_DATABASE_URL": postgres.app_url,
+        "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "MOSAICO_IDENTITY_URL": identity_server,
+        "MOSAICO_TENANT_STATUS_TTL_SECONDS": "0.2",
+    }
+    log = tmp_path_factory.mktemp("crm") / "crm.log"
+    process = start_process(
+        [sys.executable, "-m", "uvicorn", "mosaico_crm.main:app",
+         "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        env, log,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/crm/healthz", timeout=60, alive=process)
+        yield base
+    finally:
+        stop_process(process)
+
+
 def module_object(name: str, url: str, *, secret: str = "postgres-admin") -> dict[str, Any]:
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
@@ -168,19 +194,20 @@ def platform(
     postgres: LocalPostgres,
     identity_server: str,
     module_services: str,
+    crm_service: str,
 ) -> dict[str, str]:
-    """Namespace, admin Secret, Modules and Plans, as the charts would install them."""
+    """Namespace, admin Secret, Modules and Plans, as the charts would install them:
+    identity and crm are the real services, the other modules stand-ins."""
     kube.kubectl("create", "namespace", NAMESPACE, check=False)
     secret = admin_secret(postgres)
-    modules = [module_object("identity", identity_server)] + [
-        module_object(m, module_services) for m in STAND_IN_MODULES
-    ]
+    modules = [module_object("identity", identity_server), module_object("crm", crm_service)]
+    modules += [module_object(m, module_services) for m in STAND_IN_MODULES if m != "crm"]
     plans = [
         plan_object("empresa", ["identity", *STAND_IN_MODULES], maxUsers=20, maxProducts=5000),
         plan_object("lojista", ["identity", "commerce", "finance"], maxUsers=3, maxProducts=500),
     ]
     apply(kube, secret, *modules, *plans)
-    return {"identity": identity_server, "modules": module_services}
+    return {"identity": identity_server, "crm": crm_service, "modules": module_services}
 
 
 def service_account_kubeconfig(kube: KubeCluster, path: Path) -> Path:  # noqa: F811
@@ -393,5 +420,11 @@ def database_exists(postgres: LocalPostgres, name: str) -> bool:
         )
 
 
-def b64(value: str) -> str:
-    return base64.b64encode(value.encode()).decode()
+def schema_version(postgres: LocalPostgres, database: str) -> str:
+    """The Alembic revision a tenant database is at."""
+    import psycopg
+
+    with psycopg.connect(postgres.dsn(database)) as conn:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert row is not None
+    return str(row[0])

@@ -18,6 +18,7 @@ from tests.operator.conftest import (
     Tenants,
     database_exists,
     eventually,
+    schema_version,
     tenant_name,
     tenant_object,
 )
@@ -51,7 +52,13 @@ def test_a_new_tenant_becomes_ready_with_its_databases_and_an_admin_who_can_log_
         assert database_exists(postgres, f"{module}_{slug_db}")
         assert status["modules"][module]["state"] == "Ready"
         assert status["modules"][module]["database"] == f"{module}_{slug_db}"
-    assert status["modules"]["crm"]["schemaVersion"] == "0001"
+    # crm is the real service: its own migrations, then its default pipeline seeded.
+    assert status["modules"]["crm"]["schemaVersion"] == schema_version(postgres, f"crm_{slug_db}")
+    assert status["modules"]["finance"]["schemaVersion"] == "0001"
+    with psycopg.connect(postgres.dsn(f"crm_{slug_db}")) as conn:
+        stages = conn.execute("SELECT count(*) FROM stages").fetchone()
+    assert stages is not None
+    assert stages[0] > 0
     assert status["modules"]["identity"]["schemaVersion"]
     assert status["modulesReady"] == "3/3"
     assert {c["type"]: c["status"] for c in status["conditions"]} == {
@@ -109,37 +116,39 @@ def test_adding_and_removing_modules_keeps_the_data_of_a_disabled_module(
     name = tenant_name()
     tenants.create(tenant_object(name, modules=["finance"]))
     tenants.wait_phase(name, "Ready")
-    crm_db = f"crm_{name.replace('-', '_')}"
-    assert not database_exists(postgres, crm_db)
+    commerce_db = f"commerce_{name.replace('-', '_')}"
+    assert not database_exists(postgres, commerce_db)
 
-    tenants.patch_spec(name, modules=["finance", "crm"])
+    tenants.patch_spec(name, modules=["finance", "commerce"])
     status = tenants.wait_phase(name, "Ready")
-    assert database_exists(postgres, crm_db)
-    assert status["modules"]["crm"]["state"] == "Ready"
+    assert database_exists(postgres, commerce_db)
+    assert status["modules"]["commerce"]["state"] == "Ready"
     assert identity_record(identity_server, name).json()["modules"] == [
-        "crm",
+        "commerce",
         "finance",
         "identity",
     ]
-    with psycopg.connect(postgres.dsn(crm_db), autocommit=True) as conn:
-        conn.execute("INSERT INTO notes (body) VALUES ('lead: Padaria Pão Quente')")
+    with psycopg.connect(postgres.dsn(commerce_db), autocommit=True) as conn:
+        conn.execute("INSERT INTO notes (body) VALUES ('pedido 1: 3 pães de queijo')")
 
     tenants.patch_spec(name, modules=["finance"])
     status = tenants.wait_phase(name, "Ready")
-    assert status["modules"]["crm"]["state"] == "Disabled"
+    assert status["modules"]["commerce"]["state"] == "Disabled"
     assert status["modulesReady"] == "2/2"
-    assert database_exists(postgres, crm_db)
+    assert database_exists(postgres, commerce_db)
     assert identity_record(identity_server, name).json()["modules"] == ["finance", "identity"]
     eventually(
-        lambda: tenants.has_event(name, "ModuleDisabled", crm_db), what="a ModuleDisabled Event"
+        lambda: tenants.has_event(name, "ModuleDisabled", commerce_db),
+        what="a ModuleDisabled Event",
     )
 
-    tenants.patch_spec(name, modules=["finance", "crm"])
+    tenants.patch_spec(name, modules=["finance", "commerce"])
     status = tenants.wait_phase(name, "Ready")
-    assert status["modules"]["crm"]["state"] == "Ready"
-    with psycopg.connect(postgres.dsn(crm_db)) as conn:
+    assert status["modules"]["commerce"]["state"] == "Ready"
+    with psycopg.connect(postgres.dsn(commerce_db)) as conn:
         rows = conn.execute("SELECT body FROM notes").fetchall()
-    assert rows == [("lead: Padaria Pão Quente",)]
+    assert rows == [("pedido 1: 3 pães de queijo",)]
+    assert tenants.has_event(name, "ModuleEnabled", commerce_db)
 
 
 def test_changing_the_plan_changes_the_limits_identity_enforces(
@@ -158,26 +167,38 @@ def test_changing_the_plan_changes_the_limits_identity_enforces(
     assert record["limits"] == {"max_users": 3, "max_products": 500, "max_transactions": None}
 
 
-def test_a_suspended_tenant_is_refused_and_a_resumed_one_is_let_back_in(
-    operator: RunningOperator, tenants: Tenants, identity_server: str
+def test_a_suspended_tenant_is_refused_by_every_module_and_let_back_in_when_resumed(
+    operator: RunningOperator, tenants: Tenants, identity_server: str, crm_service: str
 ) -> None:
     name = tenant_name()
-    body = tenant_object(name, modules=["finance"])
+    body = tenant_object(name, modules=["crm"])
     tenants.create(body)
     tenants.wait_phase(name, "Ready")
     cpf = body["spec"]["firstAdmin"]["cpf"]
+    token = login(identity_server, name, cpf).json()["access_token"]
+
+    def leads() -> int:
+        response = httpx.get(
+            f"{crm_service}/crm/v1/leads", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        return response.status_code
+
+    assert leads() == 200
 
     tenants.patch_spec(name, suspended=True)
     status = tenants.wait_phase(name, "Suspended")
 
     assert identity_record(identity_server, name).json()["suspended"] is True
     assert eventually(lambda: login(identity_server, name, cpf).status_code == 403, what="a 403")
+    # A token issued before the suspension is refused too: the CRM asks the registry.
+    assert eventually(lambda: leads() == 403, what="the CRM to refuse the suspended tenant")
     assert tenants.condition(name, "Ready")["reason"] == "Suspended"
     assert status["modulesReady"] == "2/2"
 
     tenants.patch_spec(name, suspended=False)
     tenants.wait_phase(name, "Ready")
     assert eventually(lambda: login(identity_server, name, cpf).status_code == 200, what="a login")
+    assert eventually(lambda: leads() == 200, what="the CRM to serve the tenant again")
 
 
 def test_kubectl_get_tenants_shows_phase_plan_modules_and_ready(
