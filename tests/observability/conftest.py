@@ -4,8 +4,10 @@ promtool, and a real Prometheus scraping a real identity server."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ from mosaico_devstack.postgres import LocalPostgres
 from tests.charts.conftest import helm, k8s_bin  # noqa: F401
 from tests.charts.helm import MONITORING, Helm
 from tests.fixtures.kube import KubeCluster, kube  # noqa: F401
-from tests.fixtures.tenants import make_tenant_factory
+from tests.fixtures.tenants import INTERNAL_TOKEN, make_tenant_factory
 from tests.observability.operator import apply_tenants, running_operator
 from tests.observability.promql import rule_groups
 
@@ -70,24 +72,76 @@ class Prometheus:
         return body
 
 
-def generate_traffic(postgres: LocalPostgres, identity_url: str, *, rounds: int = 2) -> None:
-    """Real requests through identity: tenants made as the operator makes them, then
-    rounds of logins, authenticated reads (200), a missing user (404) and a bad login
-    (401), a few scrapes apart, as live traffic is (a counter seen only once has no
-    increase)."""
-    with httpx.Client(base_url=identity_url, timeout=30) as client:
-        make_tenant = make_tenant_factory(postgres, client)
-        tenants = [make_tenant() for _ in range(3)]
+MODULES = ("crm", "finance")
+
+
+@contextlib.contextmanager
+def module_server(
+    module: str, postgres: LocalPostgres, identity_url: str, log: Path
+) -> Iterator[str]:
+    """A module as a real uvicorn process, like identity_server; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MOSAICO_DATABASE_URL": postgres.app_url,
+        "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "MOSAICO_IDENTITY_URL": identity_url,
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", f"mosaico_{module}.main:app",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/{module}/readyz", timeout=60, alive=process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def generate_traffic(
+    postgres: LocalPostgres, identity_url: str, module_urls: dict[str, str], *, rounds: int = 2
+) -> None:
+    """Real requests: tenants made as the operator makes them (databases, registry,
+    onboarding in every module), then rounds of logins, authenticated reads (200), missing
+    objects (404) and a bad login (401), a few scrapes apart, as live traffic is (a
+    counter seen only once has no increase)."""
+    clients = {
+        module: httpx.Client(base_url=url, timeout=30) for module, url in module_urls.items()
+    }
+    reads = {"crm": "/crm/v1/pipeline/stages", "finance": "/finance/v1/accounts"}
+    missing = {"crm": "/crm/v1/leads/{id}", "finance": "/finance/v1/accounts/{id}"}
+    with (
+        httpx.Client(base_url=identity_url, timeout=30) as identity,
+        contextlib.ExitStack() as stack,
+    ):
+        for client in clients.values():
+            stack.enter_context(client)
+        make_tenant = make_tenant_factory(postgres, identity, clients)
+        tenants = [make_tenant(modules=tuple(clients)) for _ in range(3)]
         for round_ in range(rounds):
             if round_:
                 time.sleep(2.5)
             for tenant in tenants:
                 headers = tenant.auth()
                 for _ in range(5):
-                    assert client.get("/identity/v1/me", headers=headers).status_code == 200
-                    missing = client.get(f"/identity/v1/users/{uuid.uuid4()}", headers=headers)
-                    assert missing.status_code == 404, missing.text
-                bad = client.post(
+                    assert identity.get("/identity/v1/me", headers=headers).status_code == 200
+                    absent = identity.get(f"/identity/v1/users/{uuid.uuid4()}", headers=headers)
+                    assert absent.status_code == 404, absent.text
+                    for module, client in clients.items():
+                        read = client.get(reads[module], headers=headers)
+                        assert read.status_code == 200, read.text
+                        absent = client.get(
+                            missing[module].format(id=uuid.uuid4()), headers=headers
+                        )
+                        assert absent.status_code == 404, absent.text
+                bad = identity.post(
                     "/identity/v1/auth/login",
                     json={
                         "tenant": tenant.slug,
@@ -117,21 +171,32 @@ def prometheus(
     rules_file: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Prometheus]:
-    """Debian's Prometheus scraping, every second, identity (a real uvicorn process) and
-    the real operator (on the test API server, with the chart's RBAC), with the charts'
-    rules loaded. Yields once identity has served traffic and the operator has made one
-    tenant Ready and failed another, and Prometheus has scraped after that.
+    """Debian's Prometheus scraping, every second, identity, crm and finance (real
+    uvicorn processes) and the real operator (on the test API server, with the chart's
+    RBAC), with the charts' rules loaded. Yields once the modules have served traffic,
+    the operator has made one tenant Ready and failed another, and Prometheus has
+    scraped after that.
 
     Module-scoped: the operator stops before any other module's tests, so it never
     reconciles the operator tests' Tenants."""
     binary = debian_binary("prometheus")
     workdir = tmp_path_factory.mktemp("prometheus")
-    with running_operator(kube, helm, postgres, identity_server, workdir) as operator:
+    with contextlib.ExitStack() as services:
+        operator = services.enter_context(
+            running_operator(kube, helm, postgres, identity_server, workdir)
+        )
+        module_urls = {
+            module: services.enter_context(
+                module_server(module, postgres, identity_server, workdir / f"{module}.log")
+            )
+            for module in MODULES
+        }
         config = {
             "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
             "rule_files": [str(rules_file)],
             "scrape_configs": [
                 scrape_job("identity", identity_server.removeprefix("http://"), "/identity/metrics", "identity-0"),
+                *(scrape_job(m, url.removeprefix("http://"), f"/{m}/metrics", f"{m}-0") for m, url in module_urls.items()),
                 scrape_job("mosaico-operator-metrics", f"127.0.0.1:{operator.metrics_port}", "/metrics",
                            "mosaico-operator-0"),
             ],
@@ -149,7 +214,7 @@ def prometheus(
             wait_for_http(f"{server.url}/-/ready", timeout=60, alive=process)
             time.sleep(1.5)  # a first scrape of the operator before it reconciles anything
             apply_tenants(kube, operator)
-            generate_traffic(postgres, identity_server)
+            generate_traffic(postgres, identity_server, module_urls)
             # Two scrapes after the traffic, so every rate() over 1m has its two samples.
             time.sleep(3.5)
             yield server

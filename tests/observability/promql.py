@@ -23,10 +23,6 @@ NEEDS_A_CLUSTER = {
     ("Mosaico / crm", "Replicas ready / desired"),
     ("Mosaico / finance", "Replicas ready / desired"),
 }
-# Dashboards of modules with no local server in the test: the module dashboards are
-# one template (tests/charts: test_a_module_dashboard_is_the_same_for_every_module),
-# so identity's data proves theirs; their queries are still parsed by Prometheus.
-NOT_RUN_LOCALLY = {"Mosaico / crm", "Mosaico / finance"}
 
 
 @dataclass(frozen=True)
