@@ -23,7 +23,7 @@ from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_operator.models import GROUP, VERSION
 
-from tests.fixtures.kube import REPO_ROOT, KubeCluster, kube  # noqa: F401 - fixture
+from tests.fixtures.kube import REPO_ROOT, KubeCluster
 from tests.fixtures.tenants import INTERNAL_TOKEN, valid_cnpj, valid_cpf
 
 CRDS = REPO_ROOT / "manifests" / "crds"
@@ -63,7 +63,7 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def crds(kube: KubeCluster) -> list[str]:  # noqa: F811
+def crds(kube: KubeCluster) -> list[str]:
     files = sorted(CRDS.glob("*.yaml"))
     kube.kubectl("apply", "--server-side", *[a for f in files for a in ("-f", str(f))])
     names = [yaml.safe_load(f.read_text())["metadata"]["name"] for f in files]
@@ -74,7 +74,7 @@ def crds(kube: KubeCluster) -> list[str]:  # noqa: F811
 
 
 @pytest.fixture(scope="session")
-def api(kube: KubeCluster) -> Iterator[client.ApiClient]:  # noqa: F811
+def api(kube: KubeCluster) -> Iterator[client.ApiClient]:
     with kube.api_client() as api_client:
         yield api_client
 
@@ -180,7 +180,7 @@ def plan_object(name: str, modules: list[str], **limits: int) -> dict[str, Any]:
     }
 
 
-def apply(kube: KubeCluster, *manifests: dict[str, Any]) -> None:  # noqa: F811
+def apply(kube: KubeCluster, *manifests: dict[str, Any]) -> None:
     kube.kubectl(
         "apply", "--server-side", "--force-conflicts", "--field-manager=mosaico-test", "-f", "-",
         input=yaml.safe_dump_all(manifests),
@@ -189,7 +189,7 @@ def apply(kube: KubeCluster, *manifests: dict[str, Any]) -> None:  # noqa: F811
 
 @pytest.fixture(scope="session")
 def platform(
-    kube: KubeCluster,  # noqa: F811
+    kube: KubeCluster,
     crds: list[str],
     postgres: LocalPostgres,
     identity_server: str,
@@ -210,7 +210,7 @@ def platform(
     return {"identity": identity_server, "crm": crm_service, "modules": module_services}
 
 
-def service_account_kubeconfig(kube: KubeCluster, path: Path) -> Path:  # noqa: F811
+def service_account_kubeconfig(kube: KubeCluster, path: Path) -> Path:
     """A kubeconfig acting as the operator's service account (token auth)."""
     kube.kubectl("apply", "-f", str(RBAC))
     token = kube.kubectl(
@@ -252,7 +252,7 @@ class RunningOperator:
 
 @pytest.fixture(scope="session")
 def operator(
-    kube: KubeCluster,  # noqa: F811
+    kube: KubeCluster,
     platform: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningOperator]:
@@ -406,7 +406,7 @@ class Tenants:
 
 
 @pytest.fixture(scope="session")
-def tenants(kube: KubeCluster, objects: client.CustomObjectsApi, api: client.ApiClient) -> Tenants:  # noqa: F811
+def tenants(kube: KubeCluster, objects: client.CustomObjectsApi, api: client.ApiClient) -> Tenants:
     return Tenants(kube, objects, client.CoreV1Api(api))
 
 
