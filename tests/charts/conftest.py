@@ -1,5 +1,5 @@
-"""Fixtures for the chart tests: the built helm and kubeconform, a built copy of the
-charts, and (for server-side tests) the test API server from tests.fixtures.kube."""
+"""Fixtures for the chart tests: the built helm and kubeconform and a built copy of the
+charts. Server-side tests use `kube`, the test API server (tests/fixtures/kube.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.charts.helm import Helm, build_dependencies, copy_charts
-from tests.fixtures.kube import BIN_DIR, ensure_test_binaries, kube  # noqa: F401
+from tests.fixtures.kube import BIN_DIR, ensure_test_binaries
 
 
 @pytest.fixture(scope="session")

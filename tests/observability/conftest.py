@@ -22,7 +22,7 @@ from mosaico_devstack.postgres import LocalPostgres
 
 from tests.charts.conftest import helm, k8s_bin  # noqa: F401
 from tests.charts.helm import MONITORING, Helm
-from tests.fixtures.kube import KubeCluster, kube  # noqa: F401
+from tests.fixtures.kube import KubeCluster
 from tests.fixtures.tenants import INTERNAL_TOKEN, make_tenant_factory
 from tests.observability.operator import apply_tenants, running_operator
 from tests.observability.promql import rule_groups
@@ -166,7 +166,7 @@ def scrape_job(job: str, target: str, path: str, pod: str) -> dict[str, Any]:
 def prometheus(
     identity_server: str,
     postgres: LocalPostgres,
-    kube: KubeCluster,  # noqa: F811
+    kube: KubeCluster,
     helm: Helm,  # noqa: F811
     rules_file: Path,
     tmp_path_factory: pytest.TempPathFactory,
