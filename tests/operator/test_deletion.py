@@ -90,3 +90,19 @@ def test_a_tenant_whose_databases_cannot_be_reached_is_still_released(
     )
     assert tenants.has_event(name, "SecretNotFound", "deletion waits")
     assert database_exists(postgres, f"notifications_{name.replace('-', '_')}")
+
+
+def test_a_tenant_that_never_became_valid_is_deleted_at_once(
+    operator: RunningOperator, tenants: Tenants
+) -> None:
+    name = tenant_name()
+    body = tenant_object(name, modules=["crm"])
+    body["spec"]["cnpj"] = "11.222.333/0001-82"
+    tenants.create(body)
+    tenants.wait_phase(name, "Failed")
+
+    tenants.delete(name)
+
+    eventually(lambda: tenants.get(name) is None, what="the Tenant to be gone")
+    # Nothing was created, so nothing is said to be kept.
+    assert not tenants.has_event(name, "DatabasesRetained")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 import psycopg
 import pytest
 from mosaico_devstack.postgres import LocalPostgres
 
 from tests.fixtures.kube import KubeCluster
+from tests.fixtures.tenants import INTERNAL
 from tests.operator.conftest import (
     RunningOperator,
     Tenants,
@@ -14,6 +16,7 @@ from tests.operator.conftest import (
     database_exists,
     eventually,
     module_object,
+    plan_object,
     schema_version,
     tenant_name,
     tenant_object,
@@ -65,3 +68,26 @@ def test_a_new_module_version_is_rolled_out_to_its_tenants(
         what="the tenant to be onboarded again at commerce 0.2.0",
     )
     assert tenants.status(name)["modules"]["commerce"]["schemaVersion"] == "0001"
+
+
+def test_a_change_to_a_plan_reaches_the_tenants_on_it(
+    operator: RunningOperator, tenants: Tenants, kube: KubeCluster, identity_server: str
+) -> None:
+    plan = f"plan-{tenant_name()}"
+    apply(kube, plan_object(plan, ["identity", "finance"], maxUsers=5))
+    name = tenant_name()
+    tenants.create(tenant_object(name, modules=["finance"], plan=plan))
+    tenants.wait_phase(name, "Ready")
+
+    apply(kube, plan_object(plan, ["identity", "finance"], maxUsers=50, maxProducts=10))
+
+    def limits() -> dict[str, object]:
+        response = httpx.get(
+            f"{identity_server}/identity/internal/tenants/{name}", headers=INTERNAL, timeout=10
+        )
+        return dict(response.json()["limits"])
+
+    eventually(
+        lambda: limits() == {"max_users": 50, "max_products": 10, "max_transactions": None},
+        what="identity to hold the plan's new limits",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from kubernetes import client
 from mosaico_devstack.postgres import LocalPostgres
@@ -48,6 +49,8 @@ def test_a_cnpj_with_wrong_check_digits_is_reported_and_nothing_is_created(
     eventually(lambda: tenants.has_event(name, "InvalidCNPJ"), what="an InvalidCNPJ Event")
     events = [(kind, reason) for kind, reason, _ in tenants.events(name)]
     assert ("Warning", "InvalidCNPJ") in events
+    metrics = httpx.get(operator.metrics_url, timeout=10).text
+    assert 'mosaico_operator_reconcile_failures_total{reason="InvalidCNPJ"}' in metrics
 
 
 def test_a_first_admin_cpf_with_wrong_check_digits_is_reported(
