@@ -14,7 +14,6 @@ from mosaico_finance.categories.service import seed_default_categories
 from mosaico_finance.reports import endpoints as report_endpoints
 from mosaico_finance.roles import ROLE_PERMISSIONS
 from mosaico_finance.settings import FinanceSettings
-from mosaico_finance.tenant_status import CachedTenantStatus
 from mosaico_finance.transactions import endpoints as transaction_endpoints
 
 TENANT_MIGRATIONS = Path(__file__).parent / "migrations" / "tenant"
@@ -35,9 +34,6 @@ def create_app(settings: FinanceSettings | None = None) -> FastAPI:
         ],
         role_permissions=ROLE_PERMISSIONS,
         readiness=(database_server_ready, identity_keys_ready),
-    )
-    app.state.tenant_status = CachedTenantStatus(
-        app.state.identity, ttl=settings.tenant_status_ttl_seconds
     )
     return app
 

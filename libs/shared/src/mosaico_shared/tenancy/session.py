@@ -40,4 +40,6 @@ async def tenant_session(
         await session.close()
 
 
-TenantSession = Annotated[AsyncSession, Depends(tenant_session)]
+#: Scope "function": the commit happens before the response leaves, so a client never
+#: hears of a success whose commit then fails, nor reads before its own write landed.
+TenantSession = Annotated[AsyncSession, Depends(tenant_session, scope="function")]

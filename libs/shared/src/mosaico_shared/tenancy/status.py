@@ -11,6 +11,13 @@ from mosaico_shared.http_client import ServiceClient
 from mosaico_shared.problems import NotFound
 
 
+class _NotCached:
+    pass
+
+
+_NOT_CACHED = _NotCached()
+
+
 class TenantStatusSource(Protocol):
     """Looks a tenant up in the registry; ``None`` when it is unknown."""
 
@@ -25,12 +32,16 @@ class IdentityTenantStatus:
 
     def __init__(self, identity: ServiceClient, *, ttl: float = 5.0, maxsize: int = 4096) -> None:
         self.identity = identity
-        self._cache: TTLCache[str, TenantRecord | None] = TTLCache(maxsize=maxsize, ttl=ttl)
+        self._cache: TTLCache[str, TenantRecord | _NotCached | None] = TTLCache(
+            maxsize=maxsize, ttl=ttl
+        )
 
     async def status(self, tenant: str) -> TenantRecord | None:
         """The tenant's record from the cache or from identity."""
-        if tenant in self._cache:
-            return self._cache[tenant]
+        # One read: between ``in`` and ``[]`` a TTL entry may expire.
+        cached = self._cache.get(tenant, _NOT_CACHED)
+        if not isinstance(cached, _NotCached):
+            return cached
         try:
             data = await self.identity.get_json(f"/identity/internal/tenants/{tenant}")
             record: TenantRecord | None = TenantRecord.model_validate(data)

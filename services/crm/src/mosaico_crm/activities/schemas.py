@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
+from mosaico_shared.schemas import RequestBody
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -14,8 +15,6 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-
-from mosaico_crm.bodies import RequestBody
 
 ActivityKind = Literal["call", "meeting", "email", "task"]
 

@@ -16,10 +16,10 @@ from mosaico_shared.problems import (
     Unauthorized,
     problem_responses,
 )
+from mosaico_shared.schemas import NO_NUL
 from mosaico_shared.tenancy.session import TenantSession
 
 from mosaico_crm.access import LeadDeleter, LeadReader, LeadWriter
-from mosaico_crm.bodies import NO_NUL
 from mosaico_crm.leads import moves, service
 from mosaico_crm.leads.owners import ensure_owner_is_tenant_user
 from mosaico_crm.leads.repository import LeadFilters

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from mosaico_shared.brazil import PhoneBR, digits_only, is_valid_cnpj, is_valid_cpf
 from mosaico_shared.money import Money, to_money
+from mosaico_shared.schemas import RequestBody
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -21,8 +22,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic.config import JsonDict
-
-from mosaico_crm.bodies import RequestBody
 
 LeadStatus = Literal["open", "won", "lost"]
 _DOCUMENT_CHARS = re.compile(r"^[0-9./\- ]+$")

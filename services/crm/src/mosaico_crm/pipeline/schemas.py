@@ -6,9 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
+from mosaico_shared.schemas import RequestBody
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-from mosaico_crm.bodies import RequestBody
 
 StageKind = Literal["open", "won", "lost"]
 StageName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 from mosaico_shared.problems import Conflict, Forbidden, NotFound, Unauthorized, problem_responses
+from mosaico_shared.tenancy.session import TenantSession
 
 from mosaico_finance.accounts import service
 from mosaico_finance.accounts.schemas import AccountCreate, AccountOut, AccountUpdate
 from mosaico_finance.models import BankAccount
 from mosaico_finance.roles import CanManageAccounts, CanRead
-from mosaico_finance.session import TenantSession
 
 router = APIRouter(prefix="/finance/v1/accounts", tags=["accounts"])
 

@@ -8,9 +8,8 @@ from decimal import Decimal
 from typing import Literal
 
 from mosaico_shared.money import Money
+from mosaico_shared.schemas import RequestBody
 from pydantic import BaseModel, ConfigDict, Field
-
-from mosaico_finance.bodies import RequestBody
 
 AccountType = Literal["checking", "savings"]
 

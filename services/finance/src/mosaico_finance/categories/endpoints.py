@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from mosaico_shared.problems import Conflict, Forbidden, NotFound, Unauthorized, problem_responses
+from mosaico_shared.tenancy.session import TenantSession
 
 from mosaico_finance.categories import service
 from mosaico_finance.categories.schemas import CategoryCreate, CategoryOut, TransactionType
 from mosaico_finance.models import Category
 from mosaico_finance.roles import CanManageCategories, CanRead
-from mosaico_finance.session import TenantSession
 
 router = APIRouter(prefix="/finance/v1/categories", tags=["categories"])
 

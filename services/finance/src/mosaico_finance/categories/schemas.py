@@ -6,9 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
+from mosaico_shared.schemas import RequestBody
 from pydantic import BaseModel, ConfigDict, Field
-
-from mosaico_finance.bodies import RequestBody
 
 TransactionType = Literal["income", "expense"]
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import uuid
 
 from mosaico_shared.money import PositiveMoney
+from mosaico_shared.schemas import RequestBody
 from pydantic import AwareDatetime, ConfigDict, Field
-
-from mosaico_finance.bodies import RequestBody
 
 
 class PaymentIncome(RequestBody):

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from mosaico_shared.problems import Forbidden, InvalidInput, Unauthorized, problem_responses
+from mosaico_shared.tenancy.session import TenantSession
 
 from mosaico_finance.exports import CSV_RESPONSE, Cell, csv_response
 from mosaico_finance.reports import service
@@ -19,7 +20,6 @@ from mosaico_finance.reports.schemas import (
     RunningBalances,
 )
 from mosaico_finance.roles import CanRead
-from mosaico_finance.session import TenantSession
 from mosaico_finance.transactions.schemas import EARLIEST_DATE
 
 router = APIRouter(prefix="/finance/v1/reports", tags=["reports"])

@@ -18,10 +18,10 @@ from mosaico_shared.problems import (
     Unauthorized,
     problem_responses,
 )
+from mosaico_shared.tenancy.session import TenantSession
 
 from mosaico_finance.exports import CSV_RESPONSE, csv_response
 from mosaico_finance.roles import CanRead, CanWriteTransactions
-from mosaico_finance.session import TenantSession
 from mosaico_finance.transactions import service
 from mosaico_finance.transactions.repository import TransactionFilter
 from mosaico_finance.transactions.schemas import (

@@ -8,9 +8,8 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from mosaico_shared.money import PositiveMoney
+from mosaico_shared.schemas import RequestBody
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
-
-from mosaico_finance.bodies import RequestBody
 
 TransactionType = Literal["income", "expense"]
 EARLIEST_DATE = date(2000, 1, 1)

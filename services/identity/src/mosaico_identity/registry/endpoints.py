@@ -25,7 +25,7 @@ async def platform_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-PlatformSession = Annotated[AsyncSession, Depends(platform_session)]
+PlatformSession = Annotated[AsyncSession, Depends(platform_session, scope="function")]
 
 
 @router.put("/{tenant}", response_model=TenantRecord, summary="Create or update a tenant")

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from mosaico_identity.registry.service import get_tenant
 
+_NOT_CACHED = object()
+
 
 class LocalTenantStatus:
     """The registry, cached for a second: suspension takes effect almost at once."""
@@ -17,8 +19,10 @@ class LocalTenantStatus:
         self._cache: TTLCache[str, TenantRecord | None] = TTLCache(maxsize=4096, ttl=ttl)
 
     async def status(self, tenant: str) -> TenantRecord | None:
-        if tenant in self._cache:
-            return self._cache[tenant]
+        # One read: between ``in`` and ``[]`` a TTL entry may expire.
+        cached = self._cache.get(tenant, _NOT_CACHED)
+        if cached is not _NOT_CACHED:
+            return cached  # type: ignore[return-value]
         async with AsyncSession(self.engine) as session:
             record = await get_tenant(session, tenant)
         self._cache[tenant] = record
