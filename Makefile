@@ -39,7 +39,7 @@ k8s-bins:
 	@tools/k8s-test-bins
 
 test-packages:
-	@if [ -x tools/test-packages ]; then tools/test-packages; fi
+	@tools/test-packages
 
 kind-up: deps
 	tools/kind-up

@@ -116,3 +116,27 @@ def test_text_the_database_cannot_store_is_a_422_not_a_503(identity, make_tenant
         },
     )
     _is_problem(response, 422)
+
+
+def test_identity_creates_its_platform_database_when_its_role_may(postgres):
+    from fastapi.testclient import TestClient
+    from mosaico_identity.main import create_app
+
+    from tests.fixtures.identity import identity_settings
+
+    settings = identity_settings(
+        postgres, database_url=postgres.url(), platform_database="identity_platform_fresh"
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/identity/readyz").status_code == 200
+
+
+def test_identity_refuses_to_start_without_a_platform_database_it_cannot_create(postgres):
+    from fastapi.testclient import TestClient
+    from mosaico_identity.main import create_app
+
+    from tests.fixtures.identity import identity_settings
+
+    settings = identity_settings(postgres, platform_database="identity_platform_missing")
+    with pytest.raises(RuntimeError, match="CREATEDB"), TestClient(create_app(settings)):
+        pass

@@ -13,7 +13,9 @@ from mosaico_shared.migrations import upgrade_database
 from mosaico_shared.onboarding import onboarding_router
 from mosaico_shared.tenancy.engines import TenantDatabases
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from mosaico_identity.auth import endpoints as auth_endpoints
 from mosaico_identity.invites import endpoints as invite_endpoints
@@ -30,6 +32,30 @@ PLATFORM_MIGRATIONS = MIGRATIONS / "platform"
 TENANT_MIGRATIONS = MIGRATIONS / "tenant"
 
 
+async def ensure_platform_database(server_url: str, name: str) -> None:
+    """Create ``identity_platform`` when it is missing and the role may (CREATEDB);
+    otherwise say plainly what to create. Tenant databases are the operator's job."""
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if exists:
+                return
+            try:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+            except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", None) == "42P04":  # another replica won
+                    return
+                raise RuntimeError(
+                    f"database {name} does not exist and this role cannot create it: "
+                    f"create it owned by the identity role, or grant that role CREATEDB"
+                ) from exc
+    finally:
+        await engine.dispose()
+
+
 async def platform_database_ready(app: FastAPI) -> None:
     """``identity_platform`` answers (the registry and the signing keys live there)."""
     async with app.state.platform_engine.connect() as connection:
@@ -39,9 +65,8 @@ async def platform_database_ready(app: FastAPI) -> None:
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     """Build the identity app from settings (the environment by default)."""
     settings = settings or IdentitySettings()
-    platform_url = TenantDatabases(settings.database_url, "identity").url_for(
-        settings.platform_database
-    )
+    databases = TenantDatabases(settings.database_url, "identity")
+    platform_url = databases.url_for(settings.platform_database)
     platform_engine = create_async_engine(
         platform_url, pool_size=5, max_overflow=5, hide_parameters=True
     )
@@ -55,6 +80,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Replicas may start together; Alembic's transactional DDL plus the version
         # table make a concurrent second run a no-op or a clean failure that restarts.
+        await ensure_platform_database(databases.url_for("postgres"), settings.platform_database)
         await asyncio.to_thread(upgrade_database, PLATFORM_MIGRATIONS, platform_url)
         await signing_keys.ensure_active_key()
         try:
