@@ -46,7 +46,7 @@ from mosaico_operator.provisioning.onboarding import ModuleOnboarding, ModuleTar
 
 from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
 from tests.fixtures.tenants import INTERNAL_TOKEN
-from tests.operator.conftest import (
+from tests.operator.objects import (
     admin_secret,
     module_object,
     plan_object,

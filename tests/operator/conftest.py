@@ -4,48 +4,32 @@ service account and RBAC of ``manifests/operator-rbac.yaml``."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 import yaml
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
-from mosaico_operator.models import GROUP, VERSION
 
-from tests.fixtures.kube import REPO_ROOT, KubeCluster
-from tests.fixtures.tenants import INTERNAL_TOKEN, valid_cnpj, valid_cpf
-
-CRDS = REPO_ROOT / "manifests" / "crds"
-RBAC = REPO_ROOT / "manifests" / "operator-rbac.yaml"
-NAMESPACE = "mosaico"
-ADMIN_PASSWORD = "admin-password-123"
-STAND_IN_MODULES = ("crm", "commerce", "finance", "payments", "notifications")
-#: A bound for a broken setup, not a measure of speed.
-TIMEOUT = 120.0
-
-T = TypeVar("T")
-_names = itertools.count(1)
-
-
-def eventually(check: Callable[[], T], *, what: str, timeout: float = TIMEOUT) -> T:
-    """check()'s first truthy result; the operator acts asynchronously."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting: {what}")
-        time.sleep(0.25)
-    return result
+from tests.fixtures.kube import KubeCluster
+from tests.fixtures.tenants import INTERNAL_TOKEN
+from tests.operator.objects import (
+    CRDS,
+    NAMESPACE,
+    RBAC,
+    STAND_IN_MODULES,
+    RunningOperator,
+    Tenants,
+    admin_secret,
+    apply,
+    module_object,
+    plan_object,
+)
 
 
 def start_process(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -137,56 +121,6 @@ def crm_service(
         stop_process(process)
 
 
-def module_object(name: str, url: str, *, secret: str = "postgres-admin") -> dict[str, Any]:
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "Module",
-        "metadata": {"name": name},
-        "spec": {
-            "database": {
-                "adminSecretRef": {"name": secret, "namespace": NAMESPACE, "key": "dsn"},
-                "owner": "mosaico",
-            },
-            "serviceUrl": url,
-            "onboardingPath": f"/{name}/internal/tenants/{{tenant}}/onboard",
-            "version": "0.1.0",
-        },
-    }
-
-
-def admin_secret(postgres: LocalPostgres) -> dict[str, Any]:
-    """The Secret Modules point at: a superuser DSN of the test PostgreSQL."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "postgres-admin", "namespace": NAMESPACE},
-        "stringData": {"dsn": postgres.dsn()},
-    }
-
-
-def plan_object(name: str, modules: list[str], **limits: int) -> dict[str, Any]:
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "Plan",
-        "metadata": {"name": name},
-        "spec": {
-            "displayName": name.title(),
-            "price": "199.90",
-            "billingCycle": "monthly",
-            "limits": limits,
-            "modules": modules,
-            "features": ["pix"],
-        },
-    }
-
-
-def apply(kube: KubeCluster, *manifests: dict[str, Any]) -> None:
-    kube.kubectl(
-        "apply", "--server-side", "--force-conflicts", "--field-manager=mosaico-test", "-f", "-",
-        input=yaml.safe_dump_all(manifests),
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="session")
 def platform(
     kube: KubeCluster,
@@ -238,18 +172,6 @@ def service_account_kubeconfig(kube: KubeCluster, path: Path) -> Path:
     return path
 
 
-@dataclass
-class RunningOperator:
-    process: subprocess.Popen[bytes]
-    log: Path
-    backup_dir: Path
-    metrics_url: str
-    health_url: str
-
-    def log_tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-
 @pytest.fixture(scope="session")
 def operator(
     kube: KubeCluster,
@@ -295,136 +217,6 @@ def operator(
         print(f"--- operator log ({log}) ---\n{running.log_tail(200)}")
 
 
-# --- tenants ---------------------------------------------------------------------------
-
-
-def tenant_name(prefix: str = "t") -> str:
-    return f"{prefix}{next(_names)}-{uuid.uuid4().hex[:6]}"
-
-
-def tenant_object(
-    name: str,
-    *,
-    modules: list[str] | None = None,
-    plan: str = "empresa",
-    password: bool = True,
-    **spec: Any,
-) -> dict[str, Any]:
-    n = next(_names)
-    first_admin: dict[str, Any] = {
-        "fullName": "Maria Souza",
-        "cpf": valid_cpf(5000 + n),
-        "email": f"admin@{name}.com.br",
-        "whatsapp": "+55 11 98765-4321",
-    }
-    if password:
-        first_admin["passwordSecretRef"] = {
-            "name": f"{name}-admin",
-            "namespace": NAMESPACE,
-            "key": "password",
-        }
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "Tenant",
-        "metadata": {"name": name},
-        "spec": {
-            "displayName": f"{name.title()} Comércio LTDA",
-            "cnpj": valid_cnpj(5000 + n),
-            "plan": plan,
-            "modules": modules if modules is not None else ["crm", "finance"],
-            "firstAdmin": first_admin,
-            **spec,
-        },
-    }
-
-
-@dataclass
-class Tenants:
-    """Creates Tenants (and their admin password Secrets) and reads them back."""
-
-    kube: KubeCluster
-    objects: client.CustomObjectsApi
-    core: client.CoreV1Api
-
-    def create(self, body: dict[str, Any]) -> str:
-        name = body["metadata"]["name"]
-        ref = body["spec"]["firstAdmin"].get("passwordSecretRef")
-        if ref:
-            secret = client.V1Secret(
-                metadata=client.V1ObjectMeta(name=ref["name"], namespace=NAMESPACE),
-                string_data={"password": ADMIN_PASSWORD},
-            )
-            self.core.create_namespaced_secret(NAMESPACE, secret)
-        self.objects.create_cluster_custom_object(GROUP, VERSION, "tenants", body)
-        return name
-
-    def get(self, name: str) -> dict[str, Any] | None:
-        try:
-            return dict(self.objects.get_cluster_custom_object(GROUP, VERSION, "tenants", name))
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    def status(self, name: str) -> dict[str, Any]:
-        return dict((self.get(name) or {}).get("status") or {})
-
-    def condition(self, name: str, type_: str) -> dict[str, Any]:
-        return next((c for c in self.status(name).get("conditions", []) if c["type"] == type_), {})
-
-    def patch_spec(self, name: str, **spec: Any) -> None:
-        self.objects.patch_cluster_custom_object(GROUP, VERSION, "tenants", name, {"spec": spec})
-
-    def delete(self, name: str) -> None:
-        self.objects.delete_cluster_custom_object(GROUP, VERSION, "tenants", name)
-
-    def wait_phase(self, name: str, phase: str, *, generation: bool = True) -> dict[str, Any]:
-        def reached() -> dict[str, Any] | None:
-            body = self.get(name) or {}
-            status = body.get("status") or {}
-            current = (
-                not generation or status.get("observedGeneration") == body["metadata"]["generation"]
-            )
-            return status if status.get("phase") == phase and current else None
-
-        return eventually(
-            reached, what=f"tenant {name} to be {phase} (now: {self.status(name).get('phase')})"
-        )
-
-    def events(self, name: str) -> list[tuple[str, str, str]]:
-        """(type, reason, message) of the Events about the tenant, oldest first."""
-        found = self.core.list_event_for_all_namespaces(
-            field_selector=f"involvedObject.name={name}"
-        ).items
-        return [
-            (e.type, e.reason, e.message)
-            for e in sorted(found, key=lambda e: e.metadata.creation_timestamp)
-        ]
-
-    def has_event(self, name: str, reason: str, contains: str = "") -> bool:
-        return any(r == reason and contains in (m or "") for _, r, m in self.events(name))
-
-
 @pytest.fixture(scope="session")
 def tenants(kube: KubeCluster, objects: client.CustomObjectsApi, api: client.ApiClient) -> Tenants:
     return Tenants(kube, objects, client.CoreV1Api(api))
-
-
-def database_exists(postgres: LocalPostgres, name: str) -> bool:
-    import psycopg
-
-    with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
-        return (
-            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            is not None
-        )
-
-
-def schema_version(postgres: LocalPostgres, database: str) -> str:
-    """The Alembic revision a tenant database is at."""
-    import psycopg
-
-    with psycopg.connect(postgres.dsn(database)) as conn:
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    assert row is not None
-    return str(row[0])

@@ -14,7 +14,7 @@ from mosaico_operator.crds import all_definitions, render
 from mosaico_operator.models import GROUP, VERSION, ModuleSpec, PlanSpec, TenantSpec
 
 from tests.fixtures.kube import REPO_ROOT, KubeCluster
-from tests.operator.conftest import CRDS, module_object, plan_object, tenant_name, tenant_object
+from tests.operator.objects import CRDS, module_object, plan_object, tenant_name, tenant_object
 
 SAMPLES = REPO_ROOT / "manifests" / "samples"
 

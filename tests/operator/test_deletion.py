@@ -9,7 +9,7 @@ from mosaico_devstack.postgres import LocalPostgres
 
 from tests.fixtures.kube import KubeCluster
 from tests.fixtures.tenants import INTERNAL
-from tests.operator.conftest import (
+from tests.operator.objects import (
     NAMESPACE,
     RunningOperator,
     Tenants,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.kube import KubeCluster
-from tests.operator.conftest import NAMESPACE, RunningOperator
+from tests.operator.objects import NAMESPACE, RunningOperator
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from mosaico_devstack.postgres import LocalPostgres
 from mosaico_operator.models import GROUP, VERSION
 
 from tests.fixtures.kube import KubeCluster
-from tests.operator.conftest import (
+from tests.operator.objects import (
     RunningOperator,
     Tenants,
     apply,
