@@ -9,17 +9,12 @@ the whole 24 months for a fixed time. Run:
 ``uv run python bench/finance.py [--concurrency 16 --duration 10]`` (or ``make bench``).
 """
 
-# ruff: noqa: E402
 from __future__ import annotations
 
 import os
 import sys
 
-# Run as `python bench/finance.py`, this folder would come first on sys.path, where
-# operator.py shadows the standard library's `operator`: keep it last, for `harness`.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-sys.path.append(_HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import argparse
 from datetime import UTC, date, datetime

@@ -18,3 +18,19 @@ def test_every_tenant_database_of_a_module_is_brought_to_head(postgres):
     assert current_revision(postgres.url("migrx_other")) is None
     # A second run is a no-op.
     assert upgrade_all_tenants(TENANT_MIGRATIONS, postgres.app_url, "migr") == results
+
+
+def test_concurrent_upgrades_in_one_process_both_land(postgres):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mosaico_shared.migrations import upgrade_database
+
+    names = [f"migc_{i}" for i in range(4)]
+    for name in names:
+        postgres.create_database(name)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        revisions = list(
+            pool.map(lambda n: upgrade_database(TENANT_MIGRATIONS, postgres.url(n)), names)
+        )
+    assert len(set(revisions)) == 1
+    assert revisions[0] is not None

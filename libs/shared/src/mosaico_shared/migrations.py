@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, pool, text
 from sqlalchemy.engine import make_url
 
+_ALEMBIC = threading.Lock()
 _MIGRATION_LOCK = 0x4D494752  # advisory locks are per database: one lock per tenant DB
 
 
@@ -52,7 +54,10 @@ def current_revision(url: str) -> str | None:
 
 def upgrade_database(script_location: Path, url: str, revision: str = "head") -> str | None:
     """Migrate one database to ``revision``; returns the revision it is at afterwards."""
-    command.upgrade(alembic_config(script_location, url), revision)
+    # Alembic keeps its migration context in module globals: one upgrade per process
+    # at a time, or concurrent onboardings trip over each other's context.
+    with _ALEMBIC:
+        command.upgrade(alembic_config(script_location, url), revision)
     return current_revision(url)
 
 

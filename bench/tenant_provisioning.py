@@ -10,24 +10,18 @@ Measures, in one run on one PostgreSQL:
              tenant in identity, inviting its first admin and writing status and Events.
 
 Prints both, their ratio and the operator process's peak RSS.
-Usage: uv run python bench/operator.py [--tenants 100]
+Usage: uv run python bench/tenant_provisioning.py [--tenants 100]
 """
 
 # ruff: noqa: E402
 from __future__ import annotations
 
-import os
-import sys
-
-# Run as `python bench/operator.py`, this folder comes first on sys.path and this file
-# would shadow the standard library's `operator` (imported by enum, collections, ...).
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-
 import argparse
 import asyncio
 import json
+import os
 import subprocess
+import sys
 import tempfile
 import time
 from contextlib import ExitStack
