@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from mosaico_devstack.demo import DEMO_ADMIN, provision_demo_tenant
+from mosaico_devstack.demo import DEMO_ADMIN, check_demo_login, provision_demo_tenant
 from mosaico_devstack.ports import free_port
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_devstack.services import ServiceProcess, installed_modules, start_service
@@ -46,6 +46,7 @@ def main() -> int:
             )
         urls = {s.module: s.url for s in services}
         provision_demo_tenant(postgres, urls, internal_token=INTERNAL_TOKEN)
+        check_demo_login(urls)
         _announce(urls, args.state)
         if not args.check:
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
