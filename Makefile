@@ -30,6 +30,7 @@ fmt: deps
 
 ## bench: benchmarks under bench/, each against a baseline in the same run
 bench: deps
+	@tools/test-packages wrk
 	$(UV) run python bench/run.py
 
 deps:

@@ -18,7 +18,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import INTERNAL_TOKEN, baseline_server, measure, platform, summarize
+from harness import INTERNAL_TOKEN, baseline_database, baseline_server, measure, platform, summarize
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_shared.tenancy.names import database_name
 
@@ -82,7 +82,10 @@ def insert_leads(postgres: LocalPostgres, owner_id: str, count: int = LEADS) -> 
 
 
 def main(concurrency: int = 16, duration: float = 10.0) -> str:
-    with platform("crm") as (postgres, services), baseline_server() as baseline_url:
+    with (
+        platform("crm") as (postgres, services),
+        baseline_server(baseline_database(postgres)) as baseline_url,
+    ):
         crm_url = services["crm"].url
         token, owner_id = provision(postgres, services["identity"].url, crm_url)
         insert_leads(postgres, owner_id)
@@ -91,13 +94,15 @@ def main(concurrency: int = 16, duration: float = 10.0) -> str:
         first_page.raise_for_status()
         assert len(first_page.json()["items"]) == 50, first_page.text
         baseline = measure("bare FastAPI GET /ping (baseline)", baseline_url,
-                           lambda c: c.get("/ping"),
+                           "/ping",
                            concurrency=concurrency, duration=duration)  # fmt: skip
+        db_baseline = measure("bare FastAPI + one SQLAlchemy PK read (baseline)", baseline_url,
+                              "/row", concurrency=concurrency, duration=duration)  # fmt: skip
         leads = measure(f"GET /crm/v1/leads?limit=50 ({LEADS:,} leads, token, tenant DB)",
-                        crm_url, lambda c: c.get("/crm/v1/leads?limit=50", headers=auth),
+                        crm_url, "/crm/v1/leads?limit=50", headers=auth,
                         concurrency=concurrency, duration=duration)  # fmt: skip
     heading = f"### crm\n\n{concurrency} concurrent clients, {duration:.0f} s each.\n\n"
-    return heading + summarize([leads], baseline)
+    return heading + summarize([leads], baseline, db_baseline)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import httpx
 import psycopg
-from harness import INTERNAL_TOKEN, baseline_server, measure, platform, summarize
+from harness import INTERNAL_TOKEN, baseline_database, baseline_server, measure, platform, summarize
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_finance.transactions.codes import CHECK_LETTERS
 from mosaico_shared.tenancy.names import database_name
@@ -112,7 +112,10 @@ def main(concurrency: int = 16, duration: float = 10.0) -> str:
     today = datetime.now(UTC).date()
     start = first_month(today)
     path = f"/finance/v1/reports/cash-flow/monthly?from={start}&to={today}"
-    with platform("finance") as (postgres, services), baseline_server() as baseline_url:
+    with (
+        platform("finance") as (postgres, services),
+        baseline_server(baseline_database(postgres)) as baseline_url,
+    ):
         finance_url = services["finance"].url
         auth = {
             "Authorization": f"Bearer {provision(postgres, services['identity'].url, finance_url)}"
@@ -125,16 +128,18 @@ def main(concurrency: int = 16, duration: float = 10.0) -> str:
         assert sum(m["income_count"] + m["expense_count"] for m in months) == TRANSACTIONS
         assert all(Decimal(m["income"]) > 0 for m in months), report.text
         baseline = measure("bare FastAPI GET /ping (baseline)", baseline_url,
-                           lambda c: c.get("/ping"),
+                           "/ping",
                            concurrency=concurrency, duration=duration)  # fmt: skip
+        db_baseline = measure("bare FastAPI + one SQLAlchemy PK read (baseline)", baseline_url,
+                              "/row", concurrency=concurrency, duration=duration)  # fmt: skip
         cash_flow = measure(
             f"GET /finance/v1/reports/cash-flow/monthly ({TRANSACTIONS:,} transactions, "
             f"{MONTHS} months, token, tenant DB)",
-            finance_url, lambda c: c.get(path, headers=auth),
+            finance_url, path, headers=auth,
             concurrency=concurrency, duration=duration,
         )  # fmt: skip
     heading = f"### finance\n\n{concurrency} concurrent clients, {duration:.0f} s each.\n\n"
-    return heading + summarize([cash_flow], baseline)
+    return heading + summarize([cash_flow], baseline, db_baseline)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import INTERNAL_TOKEN, baseline_server, measure, platform, summarize
+from harness import INTERNAL_TOKEN, baseline_database, baseline_server, measure, platform, summarize
 from mosaico_shared.tenancy.names import database_name
 
 TENANT = "bench"
@@ -36,20 +36,27 @@ def provision(postgres, identity_url: str) -> str:
 
 
 def main() -> str:
-    with platform() as (postgres, services), baseline_server() as baseline_url:
-        identity_url = services["identity"].url
-        token = provision(postgres, identity_url)
-        auth = {"Authorization": f"Bearer {token}"}
-        body = {"tenant": TENANT, "login": ADMIN["email"], "password": ADMIN["password"]}
-        baseline = measure("bare FastAPI GET /ping (baseline)", baseline_url,
-                           lambda c: c.get("/ping"))  # fmt: skip
-        me = measure("GET /identity/v1/me (token verified, tenant DB read)", identity_url,
-                     lambda c: c.get("/identity/v1/me", headers=auth))  # fmt: skip
-        # Logins are argon2id-bound by design; fewer clients keep the run short.
-        login = measure("POST /identity/v1/auth/login (argon2id)", identity_url,
-                        lambda c: c.post("/identity/v1/auth/login", json=body),
-                        concurrency=4)  # fmt: skip
-    return "### identity\n\n" + summarize([me, login], baseline)
+    with (
+        platform() as (postgres, services),
+        baseline_server(baseline_database(postgres)) as baseline_url,
+    ):
+        return _measure(postgres, services, baseline_url)
+
+
+def _measure(postgres, services, baseline_url: str) -> str:
+    identity_url = services["identity"].url
+    token = provision(postgres, identity_url)
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"tenant": TENANT, "login": ADMIN["email"], "password": ADMIN["password"]}
+    baseline = measure("bare FastAPI GET /ping (baseline)", baseline_url, "/ping")
+    db_baseline = measure("bare FastAPI + one SQLAlchemy PK read (baseline)", baseline_url, "/row")
+    me = measure("GET /identity/v1/me (token verified, tenant DB read)", identity_url,
+                 "/identity/v1/me", headers=auth)  # fmt: skip
+    # Logins are argon2id-bound by design; fewer clients keep the run short.
+    login = measure("POST /identity/v1/auth/login (argon2id)", identity_url,
+                    "/identity/v1/auth/login", method="POST", json_body=body,
+                    concurrency=4)  # fmt: skip
+    return "### identity\n\n" + summarize([me, login], baseline, db_baseline)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
@@ -64,3 +66,20 @@ def test_an_unknown_kid_is_refused_without_hammering_identity(identity_server, t
     outcomes = _verify(identity_server, [forged, forged], min_refresh=60)
     assert all(isinstance(o, Unauthorized) for o in outcomes)
     assert "unknown key" in outcomes[0].detail
+
+
+def test_a_cached_token_is_not_trusted_past_its_expiry(identity_server, tenant):
+    async def run():
+        async with httpx.AsyncClient() as http:
+            keys = JwksKeySource(f"{identity_server}/identity/.well-known/jwks.json", http)
+            verifier = TokenVerifier(keys, issuer="mosaico-identity", audience="mosaico")
+            token = tenant.token()
+            first = await verifier.verify(token)
+            assert await verifier.verify(token) is first  # answered from the cache
+            stale = replace(first, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+            verifier._verified[token] = stale
+            return stale, await verifier.verify(token)
+
+    stale, again = asyncio.run(run())
+    assert again is not stale  # verified afresh, not taken from the stale entry
+    assert again.expires_at > datetime.now(UTC)

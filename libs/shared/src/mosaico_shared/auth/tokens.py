@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import httpx
 import jwt
+from cachetools import LRUCache
 
 from mosaico_shared.auth.principal import Principal
 from mosaico_shared.problems import DependencyUnavailable, Unauthorized
@@ -75,16 +76,38 @@ class JwksKeySource:
 
 
 class TokenVerifier:
-    """Checks signature, algorithm, issuer, audience, expiry and required claims."""
+    """Checks signature, algorithm, issuer, audience, expiry and required claims.
 
-    def __init__(self, keys: KeySource, *, issuer: str, audience: str, leeway: float = 5.0) -> None:
+    Clients send the same token on every request until it expires; a token already
+    verified (the exact string, signature included) is answered from a bounded cache
+    until its ``exp``, which saves the signature check and the claim parsing.
+    """
+
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: float = 5.0,
+        cache_size: int = 10_000,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        self._verified: LRUCache[str, Principal] = LRUCache(maxsize=cache_size)
 
     async def verify(self, token: str) -> Principal:
         """The principal a valid access token speaks for; ``Unauthorized`` otherwise."""
+        known = self._verified.get(token)
+        if known is not None and known.expires_at.timestamp() + self.leeway > time.time():
+            return known
+        principal = await self._verify_signed(token)
+        self._verified[token] = principal
+        return principal
+
+    async def _verify_signed(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
