@@ -198,22 +198,24 @@ def operator(
         "MOSAICO_PEERING": "",
     }
     log = workdir / "operator.log"
-    process = start_process([sys.executable, "-m", "mosaico_operator"], env, log)
+    argv = [sys.executable, "-m", "mosaico_operator"]
     running = RunningOperator(
-        process=process,
+        process=start_process(argv, env, log),
         log=log,
         backup_dir=workdir / "backups",
         metrics_url=f"http://127.0.0.1:{metrics_port}/metrics",
         health_url=f"http://127.0.0.1:{health_port}/healthz",
+        argv=argv,
+        env=env,
     )
     try:
-        wait_for_http(running.health_url, timeout=60, alive=process)
+        wait_for_http(running.health_url, timeout=60, alive=running.process)
         yield running
     except Exception:
         print(running.log_tail())
         raise
     finally:
-        stop_process(process)
+        stop_process(running.process)
         print(f"--- operator log ({log}) ---\n{running.log_tail(200)}")
 
 

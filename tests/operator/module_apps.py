@@ -4,6 +4,7 @@ app with the real onboarding endpoint and a one-table migration, all in one proc
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,6 +27,21 @@ def module_app(module: str) -> FastAPI:
     return create_service_app(settings, routers=[onboarding_router(module, MIGRATIONS)])
 
 
+#: Tenants named ``slow...`` wait this long in notifications' onboarding, so a test can
+#: stop the operator while a tenant is half provisioned.
+SLOW_ONBOARDING_SECONDS = 5.0
+
+
+def _is_slow_onboarding(scope: dict[str, Any]) -> bool:
+    parts = scope["path"].strip("/").split("/")
+    return (
+        len(parts) == 5
+        and parts[0] == "notifications"
+        and parts[4] == "onboard"
+        and parts[3].startswith("slow")
+    )
+
+
 class PrefixDispatcher:
     """One ASGI app per module, chosen by the first path segment (``/crm/...``)."""
 
@@ -46,6 +62,8 @@ class PrefixDispatcher:
             await send({"type": "http.response.start", "status": 404, "headers": []})
             await send({"type": "http.response.body", "body": b""})
             return
+        if _is_slow_onboarding(scope):
+            await asyncio.sleep(SLOW_ONBOARDING_SECONDS)
         await target(scope, receive, send)
 
 

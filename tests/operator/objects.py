@@ -16,6 +16,7 @@ import pytest
 import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+from mosaico_devstack.ports import wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_operator.models import GROUP, VERSION
 
@@ -101,6 +102,18 @@ class RunningOperator:
     backup_dir: Path
     metrics_url: str
     health_url: str
+    argv: list[str]
+    env: dict[str, str]
+
+    def kill_and_restart(self) -> None:
+        """SIGKILL (no chance to finish anything), then start a new operator process."""
+        self.process.kill()
+        self.process.wait()
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(
+                self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        wait_for_http(self.health_url, timeout=60, alive=self.process)
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
