@@ -6,17 +6,15 @@ A relay publishes unpublished rows to NATS JetStream under their ``subject``
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
 
+from mosaico_shared.outbox import record_event
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_crm.models import OutboxEvent
-
-_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 class LeadCreated(BaseModel):
@@ -52,18 +50,6 @@ class LeadLost(LeadWon):
 CrmEvent = LeadCreated | LeadStageChanged | LeadWon | LeadLost
 
 
-def event_subject(tenant: str, event_type: str) -> str:
-    """``mosaico.<tenant>.crm.<event_snake>`` (``LeadWon`` -> ``lead_won``)."""
-    return f"mosaico.{tenant}.crm.{_WORD_START.sub('_', event_type).lower()}"
-
-
-def record_event(session: AsyncSession, *, tenant: str, event: CrmEvent) -> OutboxEvent:
-    """Add ``event`` to the outbox; it commits or rolls back with the caller's change."""
-    event_type = type(event).__name__
-    row = OutboxEvent(
-        subject=event_subject(tenant, event_type),
-        type=event_type,
-        payload=event.model_dump(mode="json"),
-    )
-    session.add(row)
-    return row
+def record_lead_event(session: AsyncSession, *, tenant: str, event: CrmEvent) -> OutboxEvent:
+    """Add ``event`` to the CRM's outbox; it commits or rolls back with the change."""
+    return record_event(session, OutboxEvent, tenant=tenant, module="crm", event=event)

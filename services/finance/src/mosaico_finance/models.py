@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from mosaico_shared.outbox import OutboxMixin
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -143,17 +144,7 @@ class ProcessedEvent(FinanceBase):
     )
 
 
-class OutboxEvent(FinanceBase):
+class OutboxEvent(OutboxMixin, FinanceBase):
     """An event written with the change that caused it; a relay publishes it to NATS."""
 
     __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_unpublished", "created_at", postgresql_where=text("published_at IS NULL")),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    subject: Mapped[str] = mapped_column(String(255))
-    type: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

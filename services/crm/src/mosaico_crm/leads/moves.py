@@ -10,7 +10,7 @@ from mosaico_shared.problems import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_crm.access import Actor
-from mosaico_crm.events import LeadLost, LeadStageChanged, LeadWon, record_event
+from mosaico_crm.events import LeadLost, LeadStageChanged, LeadWon, record_lead_event
 from mosaico_crm.leads import repository
 from mosaico_crm.leads.schemas import StageMoveOut
 from mosaico_crm.leads.service import get_lead
@@ -68,7 +68,7 @@ async def _enter_stage(
             reason=reason,
         )
     )
-    record_event(
+    record_lead_event(
         session,
         tenant=actor.tenant,
         event=LeadStageChanged(
@@ -84,7 +84,7 @@ async def _enter_stage(
     else:
         lead.status, lead.closed_at, lead.close_reason = stage.kind, now, reason
         closed = LeadWon if stage.kind == "won" else LeadLost
-        record_event(
+        record_lead_event(
             session,
             tenant=actor.tenant,
             event=closed(

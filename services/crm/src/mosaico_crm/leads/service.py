@@ -9,7 +9,7 @@ from mosaico_shared.problems import Forbidden, InvalidInput, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_crm.access import Actor
-from mosaico_crm.events import LeadCreated, record_event
+from mosaico_crm.events import LeadCreated, record_lead_event
 from mosaico_crm.leads import repository
 from mosaico_crm.leads.repository import LeadFilters
 from mosaico_crm.leads.schemas import LeadCreate, LeadUpdate
@@ -60,7 +60,7 @@ async def create_lead(session: AsyncSession, *, actor: Actor, body: LeadCreate) 
             moved_at=lead.created_at,
         )
     )
-    record_event(
+    record_lead_event(
         session,
         tenant=actor.tenant,
         event=LeadCreated(

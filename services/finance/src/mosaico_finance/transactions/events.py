@@ -9,8 +9,6 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-TRANSACTION_RECORDED = "transaction_recorded"
-
 
 class TransactionRecorded(BaseModel):
     """A transaction was recorded (by hand or from a payment)."""

@@ -10,16 +10,16 @@ from typing import Any
 
 from mosaico_shared.contracts.tenants import TenantRecord
 from mosaico_shared.money import to_money
+from mosaico_shared.outbox import record_event
 from mosaico_shared.problems import Conflict, InvalidInput, LimitExceeded, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mosaico_finance import outbox
 from mosaico_finance.accounts.service import account_for_transaction
 from mosaico_finance.categories.service import category_for_transaction
-from mosaico_finance.models import Category, FinancialTransaction, TransactionAudit
+from mosaico_finance.models import Category, FinancialTransaction, OutboxEvent, TransactionAudit
 from mosaico_finance.transactions import repository
 from mosaico_finance.transactions.codes import is_transaction_code, new_transaction_code
-from mosaico_finance.transactions.events import TRANSACTION_RECORDED, TransactionRecorded
+from mosaico_finance.transactions.events import TransactionRecorded
 from mosaico_finance.transactions.repository import TransactionFilter
 from mosaico_finance.transactions.schemas import TransactionCreate, TransactionUpdate
 
@@ -156,13 +156,7 @@ async def _emit_recorded(
         source=transaction.source,
         recorded_at=transaction.created_at,
     )
-    await outbox.emit(
-        session,
-        tenant=tenant,
-        event=TRANSACTION_RECORDED,
-        type=event.type,
-        payload=event.model_dump(mode="json"),
-    )
+    record_event(session, OutboxEvent, tenant=tenant, module="finance", event=event)
 
 
 async def get_transaction(session: AsyncSession, code: str) -> FinancialTransaction:
