@@ -91,3 +91,7 @@ def test_a_change_to_a_plan_reaches_the_tenants_on_it(
         lambda: limits() == {"max_users": 50, "max_products": 10, "max_transactions": None},
         what="identity to hold the plan's new limits",
     )
+    # It came through the Plan's own handler, which marks every Tenant on the plan,
+    # not only through the drift timer.
+    annotations = tenants.get(name)["metadata"].get("annotations", {})
+    assert "mosaico.dev/plan-revision" in annotations

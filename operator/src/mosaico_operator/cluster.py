@@ -10,10 +10,12 @@ from typing import Any, cast
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from mosaico_operator.models import SecretKeyRef
+from mosaico_operator.models import GROUP, TENANTS, VERSION, SecretKeyRef
 from mosaico_operator.provisioning.errors import DependencyDown, Rejected
 
 INVITE_KEY = "invite-token"
+#: Set on a Tenant when its Plan changes, so the Tenant is reconciled at once.
+PLAN_REVISION_ANNOTATION = "mosaico.dev/plan-revision"
 
 
 def load_kubernetes_config() -> None:
@@ -33,6 +35,19 @@ class Cluster:
 
     def __init__(self, api: client.ApiClient | None = None) -> None:
         self.core = client.CoreV1Api(api)
+        self.custom = client.CustomObjectsApi(api)
+
+    async def mark_plan_changed(self, tenant: str, revision: str) -> None:
+        """Annotate a Tenant with its Plan's new revision: a metadata change, so the
+        Tenant's plan handler runs now instead of at the next drift tick."""
+        body = {"metadata": {"annotations": {PLAN_REVISION_ANNOTATION: revision}}}
+        try:
+            await asyncio.to_thread(
+                self.custom.patch_cluster_custom_object, GROUP, VERSION, TENANTS, tenant, body
+            )
+        except ApiException as exc:
+            if exc.status != 404:  # a Tenant deleted meanwhile needs no news of its plan
+                raise
 
     async def secret_value(self, ref: SecretKeyRef) -> str:
         """One key of a Secret, decoded; a missing Secret or key is worth waiting for."""

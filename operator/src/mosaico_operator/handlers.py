@@ -7,6 +7,7 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
+from mosaico_operator.cluster import PLAN_REVISION_ANNOTATION
 from mosaico_operator.deletion import delete_tenant
 from mosaico_operator.models import (
     GROUP,
@@ -73,6 +74,48 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
     @kopf.index(GROUP, VERSION, MODULES_PLURAL, id="module_index", registry=registry)
     def module_index(name: str, spec: kopf.Spec, **_: Any) -> dict[str, Any]:
         return {name: dict(spec)}
+
+    @kopf.index(GROUP, VERSION, TENANTS, id="tenants_by_plan", registry=registry)
+    def tenants_by_plan(name: str, spec: kopf.Spec, **_: Any) -> dict[str, str]:
+        return {str(spec.get("plan", "")): name}
+
+    # An event handler keeps no state on the Plan (the operator may only read Plans).
+    # The generation changes with the spec alone, so other events re-mark nothing.
+    @kopf.on.event(GROUP, VERSION, PLANS, id="plan_changed", registry=registry)
+    async def plan_changed(type: str, name: str, meta: kopf.Meta, **kwargs: Any) -> None:
+        if type != "MODIFIED":
+            return
+        index: kopf.Index[str, str] = kwargs["tenants_by_plan"]
+        revision = str(meta.get("generation", ""))
+        for tenant in sorted(set(index.get(name, []))):
+            await operator.cluster.mark_plan_changed(tenant, revision)
+
+    @kopf.on.update(
+        GROUP, VERSION, TENANTS,
+        field=("metadata", "annotations", PLAN_REVISION_ANNOTATION),
+        id="plan_refresh",
+        registry=registry,
+    )  # fmt: skip
+    async def refresh_plan(
+        name: str,
+        body: kopf.Body,
+        spec: kopf.Spec,
+        status: kopf.Status,
+        meta: kopf.Meta,
+        patch: kopf.Patch,
+        retry: int,
+        **kwargs: Any,
+    ) -> None:
+        if meta.get("deletionTimestamp"):
+            return
+        await operator.reconcile(
+            _event(name, body, spec, status, meta),
+            plans=_plans(kwargs["plan_index"], str(spec.get("plan", ""))),
+            modules=_modules(kwargs["module_index"]),
+            patch=patch,
+            trigger="plan",
+            retry=retry,
+        )
 
     @kopf.on.resume(GROUP, VERSION, TENANTS, id="reconcile", registry=registry)
     @kopf.on.create(GROUP, VERSION, TENANTS, id="reconcile", registry=registry)
