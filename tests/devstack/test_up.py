@@ -11,11 +11,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_make_up_provisions_the_demo_tenant_and_its_admin_logs_in(tmp_path):
-    from mosaico_devstack.ports import free_port
-
     done = subprocess.run(
         [sys.executable, "-m", "mosaico_devstack.up", "--check",
-         "--state", str(tmp_path / "state"), "--base-port", str(free_port())],
+         "--state", str(tmp_path / "state"), "--base-port", "0"],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -62,7 +62,8 @@ def start_service(
     service = ServiceProcess(module, port, process)
     try:
         wait_for_http(f"{service.url}/{module}/readyz", timeout=timeout, alive=process)
-    except Exception:
+    except (RuntimeError, TimeoutError) as exc:
         service.stop()
-        raise
+        tail = (log_dir / f"{module}.log").read_text(errors="replace").splitlines()[-15:]
+        raise RuntimeError(f"{module} did not start on port {port}:\n" + "\n".join(tail)) from exc
     return service

@@ -24,14 +24,18 @@ INTERNAL_TOKEN = "local-internal-token-not-for-production"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--state", type=Path, default=Path(".cache/devstack"))
-    parser.add_argument("--base-port", type=int, default=8000)
+    parser.add_argument(
+        "--base-port", type=int, default=8000, help="first module's port; 0 picks free ports"
+    )
     parser.add_argument("--check", action="store_true", help="start, provision, then stop")
     args = parser.parse_args()
 
     postgres = LocalPostgres(args.state.resolve() / "postgres", port=free_port()).start()
     postgres.create_database("identity_platform")
     modules = installed_modules()
-    ports = {m: args.base_port + i for i, m in enumerate(modules)}
+    ports = {
+        m: args.base_port + i if args.base_port else free_port() for i, m in enumerate(modules)
+    }
     env = {
         "MOSAICO_DATABASE_URL": postgres.app_url,
         "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
