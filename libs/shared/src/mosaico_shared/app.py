@@ -63,14 +63,15 @@ def create_service_app(
     role_permissions: Mapping[str, frozenset[str]] | None = None,
     key_source: KeySource | None = None,
     tenant_status: TenantStatusSource | None = None,
-    readiness: Sequence[ReadinessCheck] = (database_server_ready,),
+    readiness: Sequence[ReadinessCheck] | None = None,
     lifespan: Lifespan | None = None,
 ) -> FastAPI:
     """A FastAPI app under ``/<module>`` with health, readiness, metrics, request ids,
     JSON logs, problem+json errors and token verification wired in.
 
     ``key_source`` and ``tenant_status`` default to identity over HTTP (JWKS and the
-    internal tenant registry); identity passes its own, local ones.
+    internal tenant registry); identity passes its own, local ones. ``readiness``
+    defaults to the database server, plus identity's keys when they come over HTTP.
     """
     prefix = settings.prefix
     configure_logging(settings.module, level=settings.log_level, json=settings.log_json)
@@ -127,6 +128,12 @@ def create_service_app(
     app.add_middleware(
         RequestContextMiddleware, module=settings.module, max_body_bytes=settings.max_body_bytes
     )
+    if readiness is None:
+        readiness = (
+            (database_server_ready,)
+            if key_source is not None
+            else (database_server_ready, identity_keys_ready)
+        )
     _add_probes(app, prefix, readiness)
     for router in routers:
         app.include_router(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from mosaico_shared.app import create_service_app, database_server_ready, identity_keys_ready
+from mosaico_shared.app import create_service_app
 from mosaico_shared.onboarding import onboarding_router
 
 from mosaico_finance.accounts import endpoints as account_endpoints
@@ -33,7 +33,6 @@ def create_app(settings: FinanceSettings | None = None) -> FastAPI:
             onboarding_router("finance", TENANT_MIGRATIONS, seed=seed_default_categories),
         ],
         role_permissions=ROLE_PERMISSIONS,
-        readiness=(database_server_ready, identity_keys_ready),
     )
     return app
 
