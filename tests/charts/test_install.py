@@ -22,9 +22,7 @@ MODULE_CHARTS = ("identity", "crm", "finance")
 
 
 def apply_crds(kube: KubeCluster, *names: str) -> None:
-    for name in names:
-        kube.kubectl("apply", "--server-side", "-f", str(THIRD_PARTY_CRDS / name))
-    kube.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
+    kube.apply_crds(*[THIRD_PARTY_CRDS / name for name in names])
 
 
 def objects(

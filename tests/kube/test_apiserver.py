@@ -154,12 +154,7 @@ def namespace(kube: KubeCluster) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def gadget_crd(kube: KubeCluster) -> dict[str, Any]:
     server_side_apply(kube, GADGET_CRD)
-    kube.kubectl(
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        f"crd/{GADGET_CRD['metadata']['name']}",
-    )
+    kube.wait_established(GADGET_CRD["metadata"]["name"])
     return GADGET_CRD
 
 
@@ -193,8 +188,7 @@ def test_a_crd_is_established_and_a_custom_object_round_trips(
     if project_crd_files:
         file_args = [arg for path in project_crd_files for arg in ("-f", str(path))]
         kube.kubectl("apply", "--server-side", *file_args)
-    crds = [f"crd/{name}" for name in [gadget_crd["metadata"]["name"], *project_crd_names]]
-    kube.kubectl("wait", "--for=condition=Established", "--timeout=60s", *crds)
+    kube.wait_established(gadget_crd["metadata"]["name"], *project_crd_names)
 
     gadgets.create("sprocket", size=3, colour="teal")
     stored = gadgets.get("sprocket")

@@ -47,10 +47,7 @@ def apply(kube: KubeCluster, *documents: dict[str, Any]) -> None:
 def install_crds_and_rbac(kube: KubeCluster, helm: Helm) -> None:
     """The project's CRDs and exactly the RBAC the operator chart renders."""
     crds = sorted((REPO_ROOT / "manifests" / "crds").glob("*.yaml"))
-    kube.kubectl(
-        "apply", "--server-side", "--force-conflicts", *[a for f in crds for a in ("-f", str(f))]
-    )
-    kube.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
+    kube.apply_crds(*crds)
     kube.kubectl("create", "namespace", NAMESPACE, check=False)
     rendered = helm.template("mosaico-operator", namespace=NAMESPACE, release="observability")
     apply(kube, *[o for o in rendered if o["kind"] in RBAC_KINDS])

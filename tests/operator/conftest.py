@@ -49,12 +49,7 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="session")
 def crds(kube: KubeCluster) -> list[str]:
     files = sorted(CRDS.glob("*.yaml"))
-    kube.kubectl("apply", "--server-side", *[a for f in files for a in ("-f", str(f))])
-    names = [yaml.safe_load(f.read_text())["metadata"]["name"] for f in files]
-    kube.kubectl(
-        "wait", "--for=condition=Established", "--timeout=60s", *[f"crd/{n}" for n in names]
-    )
-    return names
+    return kube.apply_crds(*files)
 
 
 @pytest.fixture(scope="session")
