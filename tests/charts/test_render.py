@@ -100,12 +100,21 @@ def test_the_operator_never_runs_twice_without_peering(
         ]
 
     def env(spec: dict[str, Any]) -> dict[str, Any]:
-        return {e["name"]: e.get("value") for e in spec["template"]["spec"]["containers"][0]["env"]}
+        return {
+            e["name"]: e.get("value", e.get("valueFrom"))
+            for e in spec["template"]["spec"]["containers"][0]["env"]
+        }
 
     default = operator()
     assert default["replicas"] == 1
     assert default["strategy"]["type"] == "RollingUpdate"
     assert env(default)["MOSAICO_PEERING"] == "mosaico-operator"
+    assert env(default)["MOSAICO_PEERING_LIFETIME_SECONDS"] == "60"
+    # Each replica is named by its pod in the peering object it announces itself in.
+    assert env(default)["POD_ID"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    assert [o["metadata"]["name"] for o in of_kind(helm.template(), "ClusterKopfPeering")] == [
+        "mosaico-operator"
+    ]
     container = default["template"]["spec"]["containers"][0]
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
     assert {p["name"]: p["containerPort"] for p in container["ports"]} == {
@@ -115,6 +124,11 @@ def test_the_operator_never_runs_twice_without_peering(
     alone = operator("operator.peering.enabled=false")
     assert alone["strategy"] == {"type": "Recreate"}
     assert env(alone)["MOSAICO_PEERING"] == ""
+    assert "POD_ID" not in env(alone)
+    assert (
+        of_kind(helm.template(set_values=["operator.peering.enabled=false"]), "ClusterKopfPeering")
+        == []
+    )
     with pytest.raises(AssertionError, match="replicaCount"):
         operator("operator.peering.enabled=false", "operator.replicaCount=2")
     assert named(full_render, "Deployment", "mosaico-operator")["spec"]["replicas"] == 2
@@ -124,7 +138,7 @@ def test_the_operator_settings_match_what_it_reads(default_render: list[dict[str
     from mosaico_operator.settings import OperatorSettings
 
     spec = named(default_render, "Deployment", "mosaico-operator")["spec"]["template"]["spec"]
-    names = {e["name"] for e in spec["containers"][0]["env"]}
+    names = {e["name"] for e in spec["containers"][0]["env"]} - {"POD_ID"}  # read by Kopf
     fields = {f"MOSAICO_{name.upper()}" for name in OperatorSettings.model_fields}
     assert names <= fields, names - fields
     mounts = {m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}

@@ -125,18 +125,23 @@ def platform(
     module_services: str,
     crm_service: str,
 ) -> dict[str, str]:
-    """Namespace, admin Secret, Modules and Plans, as the charts would install them:
-    identity and crm are the real services, the other modules stand-ins."""
+    """identity and crm are the real services, the other modules stand-ins."""
+    urls = {"identity": identity_server, "crm": crm_service, "modules": module_services}
+    install_platform(kube, postgres, urls)
+    return urls
+
+
+def install_platform(kube: KubeCluster, postgres: LocalPostgres, urls: dict[str, str]) -> None:
+    """Namespace, admin Secret, Modules and Plans, as the charts would install them."""
     kube.kubectl("create", "namespace", NAMESPACE, check=False)
     secret = admin_secret(postgres)
-    modules = [module_object("identity", identity_server), module_object("crm", crm_service)]
-    modules += [module_object(m, module_services) for m in STAND_IN_MODULES if m != "crm"]
+    modules = [module_object("identity", urls["identity"]), module_object("crm", urls["crm"])]
+    modules += [module_object(m, urls["modules"]) for m in STAND_IN_MODULES if m != "crm"]
     plans = [
         plan_object("empresa", ["identity", *STAND_IN_MODULES], maxUsers=20, maxProducts=5000),
         plan_object("lojista", ["identity", "commerce", "finance"], maxUsers=3, maxProducts=500),
     ]
     apply(kube, secret, *modules, *plans)
-    return {"identity": identity_server, "crm": crm_service, "modules": module_services}
 
 
 def service_account_kubeconfig(kube: KubeCluster, path: Path) -> Path:
@@ -167,19 +172,20 @@ def service_account_kubeconfig(kube: KubeCluster, path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def operator(
-    kube: KubeCluster,
-    platform: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[RunningOperator]:
-    workdir = tmp_path_factory.mktemp("operator")
+def launch_operator(
+    kube: KubeCluster, identity_url: str, workdir: Path, **settings: str
+) -> RunningOperator:
+    """``python -m mosaico_operator`` as the operator's service account, healthy.
+
+    ``settings`` are ``MOSAICO_*`` variables on top of quick test timings (standalone,
+    drift every 3 s, retries after 1 s)."""
+    workdir.mkdir(parents=True, exist_ok=True)
     kubeconfig = service_account_kubeconfig(kube, workdir / "operator.kubeconfig")
     metrics_port, health_port = free_port(), free_port()
     env = {
         **os.environ,
         "KUBECONFIG": str(kubeconfig),
-        "MOSAICO_IDENTITY_URL": platform["identity"],
+        "MOSAICO_IDENTITY_URL": identity_url,
         "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
         "MOSAICO_OPERATOR_NAMESPACE": NAMESPACE,
         "MOSAICO_BACKUP_DIR": str(workdir / "backups"),
@@ -191,6 +197,7 @@ def operator(
         "MOSAICO_HEALTH_PORT": str(health_port),
         "MOSAICO_HEALTH_HOST": "127.0.0.1",
         "MOSAICO_PEERING": "",
+        **{f"MOSAICO_{key.upper()}": value for key, value in settings.items()},
     }
     log = workdir / "operator.log"
     argv = [sys.executable, "-m", "mosaico_operator"]
@@ -205,13 +212,25 @@ def operator(
     )
     try:
         wait_for_http(running.health_url, timeout=60, alive=running.process)
-        yield running
     except Exception:
+        stop_process(running.process)
         print(running.log_tail())
         raise
+    return running
+
+
+@pytest.fixture(scope="session")
+def operator(
+    kube: KubeCluster,
+    platform: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningOperator]:
+    running = launch_operator(kube, platform["identity"], tmp_path_factory.mktemp("operator"))
+    try:
+        yield running
     finally:
         stop_process(running.process)
-        print(f"--- operator log ({log}) ---\n{running.log_tail(200)}")
+        print(f"--- operator log ({running.log}) ---\n{running.log_tail(200)}")
 
 
 @pytest.fixture(scope="session")

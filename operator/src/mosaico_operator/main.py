@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import kopf
@@ -36,6 +37,9 @@ def build_operator(settings: OperatorSettings) -> Operator:
 def build_registry(operator: Operator) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
     ours = operator.settings
+    peering_priority = (
+        ours.peering_priority if ours.peering_priority is not None else time.time_ns() // 1000
+    )
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -45,6 +49,8 @@ def build_registry(operator: Operator) -> kopf.OperatorRegistry:
         settings.persistence.finalizer = "mosaico.dev/tenant-cleanup"
         # Without the peering CRD installed, run alone rather than not at all.
         settings.peering.mandatory = False
+        settings.peering.priority = peering_priority
+        settings.peering.lifetime = ours.peering_lifetime_seconds
         operator.metrics.serve(ours.metrics_port)
 
     @kopf.on.login(registry=registry)

@@ -41,6 +41,13 @@ class OperatorSettings(BaseSettings):
     health_host: str = "0.0.0.0"  # noqa: S104 - a probe port inside the pod
     #: Kopf peering for HA (several replicas, one active); empty for standalone.
     peering: str = "mosaico-operator"
+    #: Kopf pauses every replica that sees a peer of higher *or equal* priority, so
+    #: replicas must differ. Unset, it is the start time in microseconds: the newest
+    #: replica acts (a rolling update hands over to the new version) and the others wait.
+    peering_priority: int | None = None
+    #: Seconds after which a silent peer (killed, partitioned) counts as gone and a
+    #: waiting replica takes over.
+    peering_lifetime_seconds: int = 60
     log_level: str = "INFO"
 
     @field_validator("internal_token")
