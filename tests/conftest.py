@@ -3,4 +3,5 @@ pytest_plugins = [
     "tests.fixtures.tenants",
     "tests.fixtures.identity",
     "tests.fixtures.kube",
+    "tests.fixtures.kube_nodes",
 ]

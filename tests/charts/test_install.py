@@ -1,5 +1,9 @@
 """The umbrella chart installs into a real API server (server-side validation, CRDs,
-RBAC), and the operator's service account may do exactly its job."""
+RBAC), and the operator's service account may do exactly its job.
+
+The control plane has two fake nodes (kwok): pods are scheduled and reported Running
+and Ready without running, so what Kubernetes derives from pods is real: Deployments
+become Available, Services find their pods' ports, PodDisruptionBudgets count them."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import yaml
 
 from tests.charts.helm import THIRD_PARTY_CRDS, VALUES, Helm
 from tests.fixtures.kube import KubeCluster
+from tests.operator.objects import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +41,16 @@ def objects(
 
 
 @pytest.fixture(scope="module")
-def installed(kube: KubeCluster, helm: Helm) -> Iterator[KubeCluster]:
+def installed(kube: KubeCluster, kube_nodes: list[str], helm: Helm) -> Iterator[KubeCluster]:
     """The platform with default values, on a cluster with Traefik's CRDs (the default
-    controller's Middlewares) but no Prometheus Operator."""
+    controller's Middlewares) but no Prometheus Operator; helm waits until every
+    Deployment is Available."""
     apply_crds(kube, "traefik.io_middlewares.yaml")
     kube.kubectl("create", "namespace", NAMESPACE)
     kube.helm(
-        "install", RELEASE, helm.chart("mosaico"), "--namespace", NAMESPACE, "--timeout", "120s"
-    )
+        "install", RELEASE, helm.chart("mosaico"), "--namespace", NAMESPACE,
+        "--wait", "--timeout", "120s",
+    )  # fmt: skip
     yield kube
     kube.helm(
         "uninstall", RELEASE, "--namespace", NAMESPACE, "--wait", "--timeout", "120s", check=False
@@ -72,6 +79,72 @@ def test_every_module_is_registered_and_served(installed: KubeCluster) -> None:
     assert ingress["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"]
     assert {m["metadata"]["name"] for m in objects(installed, "middlewares.traefik.io")} == {
         "mosaico-body-size", "mosaico-rate-limit"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def scaled(installed: KubeCluster) -> KubeCluster:
+    """The modules once their autoscalers have raised them to their minimum (a fresh
+    Deployment under an autoscaler starts at one replica)."""
+
+    def at_minimum() -> bool:
+        deployments = {d["metadata"]["name"]: d for d in objects(installed, "deployments")}
+        autoscalers = objects(installed, "horizontalpodautoscalers")
+        return bool(autoscalers) and all(
+            deployments[a["spec"]["scaleTargetRef"]["name"]]["status"].get("availableReplicas")
+            == a["spec"]["minReplicas"]
+            for a in autoscalers
+        )
+
+    eventually(at_minimum, what="every module at its autoscaler's minReplicas")
+    return installed
+
+
+def test_every_deployment_is_available_with_its_pods_spread_over_the_nodes(
+    scaled: KubeCluster, kube_nodes: list[str]
+) -> None:
+    autoscaled = {a["spec"]["scaleTargetRef"]["name"] for a in objects(scaled, "hpa")}
+    assert autoscaled == set(MODULE_CHARTS)
+    for deployment in objects(scaled, "deployments"):
+        name, status = deployment["metadata"]["name"], deployment["status"]
+        assert status.get("availableReplicas") == deployment["spec"]["replicas"], name
+    pods = objects(scaled, "pods")
+    for module in MODULE_CHARTS:
+        mine = [p for p in pods if p["metadata"]["labels"]["app.kubernetes.io/name"] == module]
+        assert len(mine) == 2, module
+        # Two replicas on one node would both go with it.
+        assert {p["spec"]["nodeName"] for p in mine} == set(kube_nodes), module
+
+
+def test_every_service_reaches_ready_pods_on_a_declared_container_port(
+    installed: KubeCluster,
+) -> None:
+    """A Service whose selector or named targetPort misses the pods would have no ready
+    endpoint, or no port on it."""
+    slices = objects(installed, "endpointslices.discovery.k8s.io")
+    for service in objects(installed, "services"):
+        name = service["metadata"]["name"]
+        mine = [s for s in slices if s["metadata"]["labels"]["kubernetes.io/service-name"] == name]
+        ready = [e for s in mine for e in s.get("endpoints") or [] if e["conditions"].get("ready")]
+        assert ready, name
+        ports = {p["name"]: p["port"] for s in mine for p in s.get("ports") or []}
+        assert set(ports) == {p["name"] for p in service["spec"]["ports"]}, name
+        assert all(isinstance(port, int) for port in ports.values()), name
+
+
+def test_every_disruption_budget_counts_its_modules_pods(scaled: KubeCluster) -> None:
+    def counted() -> dict[str, dict[str, Any]]:
+        budgets = {
+            b["metadata"]["name"]: b.get("status", {})
+            for b in objects(scaled, "poddisruptionbudgets")
+        }
+        settled = all(s.get("currentHealthy") == s.get("expectedPods") for s in budgets.values())
+        return budgets if settled else {}
+
+    budgets = eventually(counted, what="the disruption controller to count the pods")
+    assert set(budgets) == set(MODULE_CHARTS)
+    for name, status in budgets.items():
+        assert status["expectedPods"] == 2, name  # its selector finds the module's pods
+        assert status["disruptionsAllowed"] == 1, name  # a node can be drained
 
 
 def test_without_the_prometheus_operator_no_monitoring_objects_are_made(
@@ -159,7 +232,8 @@ def test_every_option_but_cloudnativepg_installs_with_prometheus_and_gateway_api
                "gateway.networking.k8s.io_httproutes.yaml")  # fmt: skip
     installed.kubectl("create", "namespace", "databases")
     installed.helm(
-        "upgrade", RELEASE, helm.chart("mosaico"), "--namespace", NAMESPACE, "--timeout", "120s",
+        "upgrade", RELEASE, helm.chart("mosaico"), "--namespace", NAMESPACE,
+        "--wait", "--timeout", "120s",
         "--values", str(VALUES / "full.yaml"),
         "--set", "global.database.provider=external", "--set", "crm.database.dedicatedCluster=false",
     )  # fmt: skip

@@ -230,7 +230,7 @@ def test_the_controller_manager_creates_replicasets_for_deployments(
         lambda: next(iter(apps.list_namespaced_replica_set(namespace).items), None),
         what="a ReplicaSet for the Deployment",
     )
-    # With no nodes the pod never runs, but the ReplicaSet controller still creates it
+    # Without nodes the pod never runs, but the ReplicaSet controller still creates it
     # (which also needs the `default` ServiceAccount the controller manager makes).
     pod = eventually(
         lambda: next(iter(core.list_namespaced_pod(namespace).items), None),
@@ -240,6 +240,30 @@ def test_the_controller_manager_creates_replicasets_for_deployments(
     assert owners(replica_set.metadata) == [("Deployment", "web")]
     assert replica_set.metadata is not None
     assert owners(pod.metadata) == [("ReplicaSet", replica_set.metadata.name)]
+
+
+def test_on_fake_nodes_a_deployment_rolls_out_and_its_service_finds_the_pods(
+    kube: KubeCluster, kube_nodes: list[str], api: client.ApiClient, namespace: str
+) -> None:
+    kube.kubectl("create", "deployment", "web", "--image=registry.invalid/web:1",
+                 "--replicas=3", "--port=8080", "-n", namespace)  # fmt: skip
+    kube.kubectl("expose", "deployment", "web", "--port=80", "--target-port=8080", "-n", namespace)
+
+    kube.kubectl("rollout", "status", "deployment/web", "-n", namespace, "--timeout=60s")
+
+    pods = client.CoreV1Api(api).list_namespaced_pod(namespace).items
+    assert {p.spec.node_name for p in pods} <= set(kube_nodes)
+    assert all(p.status.phase == "Running" and p.status.pod_ip for p in pods)
+    slices = eventually(
+        lambda: [
+            s
+            for s in client.DiscoveryV1Api(api).list_namespaced_endpoint_slice(namespace).items
+            if s.endpoints and len(s.endpoints) == 3
+        ],
+        what="an EndpointSlice with the three pods",
+    )
+    assert {e.addresses[0] for e in slices[0].endpoints} == {p.status.pod_ip for p in pods}
+    assert [port.port for port in slices[0].ports] == [8080]
 
 
 def test_deleting_a_deployment_garbage_collects_its_replicasets(
