@@ -26,6 +26,7 @@ from mosaico_devstack.postgres import LocalPostgres
 from mosaico_devstack.services import ServiceProcess, start_service
 
 INTERNAL_TOKEN = "bench-internal-token-0123456789"
+SIGNING_KEY_PASSPHRASE = "bench-signing-key-passphrase-0123"
 BASELINE_APP = Path(__file__).with_name("baseline_app.py")
 
 
@@ -194,6 +195,7 @@ def platform(*modules: str) -> Iterator[tuple[LocalPostgres, dict[str, ServicePr
     env = {
         "MOSAICO_DATABASE_URL": postgres.app_url,
         "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "MOSAICO_SIGNING_KEY_PASSPHRASE": SIGNING_KEY_PASSPHRASE,
         "MOSAICO_IDENTITY_URL": f"http://127.0.0.1:{ports['identity']}",
         "MOSAICO_LOG_LEVEL": "WARNING",
     }

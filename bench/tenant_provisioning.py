@@ -39,7 +39,7 @@ from mosaico_operator.provisioning.databases import DatabaseGates, provision_mod
 from mosaico_operator.provisioning.onboarding import ModuleOnboarding, ModuleTarget
 
 from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
-from tests.fixtures.tenants import INTERNAL_TOKEN
+from tests.fixtures.tenants import INTERNAL_TOKEN, SIGNING_KEY_PASSPHRASE
 from tests.operator.objects import (
     admin_secret,
     module_object,
@@ -124,6 +124,7 @@ def main(tenants: int = 100, timeout: float = 1800) -> str:
             **os.environ,
             "MOSAICO_DATABASE_URL": postgres.app_url,
             "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+            "MOSAICO_SIGNING_KEY_PASSPHRASE": SIGNING_KEY_PASSPHRASE,
             "MOSAICO_LOG_LEVEL": "WARNING",
         }
         processes: list[subprocess.Popen[bytes]] = []

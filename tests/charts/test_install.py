@@ -147,6 +147,31 @@ def test_every_disruption_budget_counts_its_modules_pods(scaled: KubeCluster) ->
         assert status["disruptionsAllowed"] == 1, name  # a node can be drained
 
 
+def test_a_signing_key_passphrase_made_beforehand_is_used_and_left_alone(
+    installed: KubeCluster, helm: Helm
+) -> None:
+    """helm's dry run against the server sees the Secret (lookup) and renders none."""
+    installed.kubectl("create", "namespace", "own-passphrase")
+    installed.kubectl(
+        "create", "secret", "generic", "identity-signing-key", "-n", "own-passphrase",
+        "--from-literal=passphrase=chosen-by-the-platform-team",
+    )  # fmt: skip
+    manifest = installed.helm(
+        "template", "own", helm.chart("mosaico"), "--namespace", "own-passphrase",
+        "--dry-run=server",
+    ).stdout  # fmt: skip
+    documents = [d for d in yaml.safe_load_all(manifest) if d]
+    assert "identity-signing-key" not in {
+        d["metadata"]["name"] for d in documents if d["kind"] == "Secret"
+    }
+    identity = next(
+        d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "identity"
+    )
+    env = identity["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "MOSAICO_SIGNING_KEY_PASSPHRASE", "valueFrom": {
+        "secretKeyRef": {"name": "identity-signing-key", "key": "passphrase"}}} in env  # fmt: skip
+
+
 def test_without_the_prometheus_operator_no_monitoring_objects_are_made(
     installed: KubeCluster,
 ) -> None:
@@ -154,6 +179,13 @@ def test_without_the_prometheus_operator_no_monitoring_objects_are_made(
     kinds = {doc["kind"] for doc in yaml.safe_load_all(manifest) if doc}
     assert not kinds & {"ServiceMonitor", "PrometheusRule"}
     assert "ConfigMap" in kinds  # the dashboards need only Grafana's sidecar
+
+
+def signing_key_passphrase(kube: KubeCluster) -> str:
+    [secret] = [
+        s for s in objects(kube, "secrets") if s["metadata"]["name"] == "identity-signing-key"
+    ]
+    return str(secret["data"]["passphrase"])
 
 
 def can_i(
@@ -231,6 +263,7 @@ def test_every_option_but_cloudnativepg_installs_with_prometheus_and_gateway_api
                "monitoring.coreos.com_prometheusrules.yaml",
                "gateway.networking.k8s.io_httproutes.yaml")  # fmt: skip
     installed.kubectl("create", "namespace", "databases")
+    passphrase = signing_key_passphrase(installed)
     installed.helm(
         "upgrade", RELEASE, helm.chart("mosaico"), "--namespace", NAMESPACE,
         "--wait", "--timeout", "120s",
@@ -247,5 +280,7 @@ def test_every_option_but_cloudnativepg_installs_with_prometheus_and_gateway_api
     assert rules == {*MODULE_CHARTS, "mosaico-operator"}
     [route] = objects(installed, "httproutes.gateway.networking.k8s.io")
     assert route["spec"]["hostnames"] == ["mosaico.example.com.br"]
+    # identity's signing keys open only with the passphrase they were stored with.
+    assert signing_key_passphrase(installed) == passphrase
     assert can_i(installed, OPERATOR, "get", "secrets", "databases")
     assert not can_i(installed, OPERATOR, "create", "secrets", "databases")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -185,11 +186,43 @@ def test_the_internal_token_secret_is_generated_unless_one_is_named(helm: Helm) 
     assert generated["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     assert len(generated["data"]["token"]) >= 48
     objects = helm.template(set_values=["global.internalToken.existingSecret=platform-token"])
-    assert of_kind(objects, "Secret") == []
+    assert [o["metadata"]["name"] for o in of_kind(objects, "Secret")] == ["identity-signing-key"]
     for name, pod in pod_specs(objects):
         refs = [e["valueFrom"]["secretKeyRef"] for e in pod["containers"][0]["env"]
                 if e["name"] == "MOSAICO_INTERNAL_TOKEN"]  # fmt: skip
         assert refs == [{"name": "platform-token", "key": "token"}], name
+
+
+def test_identity_encrypts_its_signing_keys_with_a_generated_kept_passphrase(
+    default_render: list[dict[str, Any]],
+) -> None:
+    secret = named(default_render, "Secret", "identity-signing-key")
+    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert len(base64.b64decode(secret["data"]["passphrase"])) == 48
+    for name, pod in pod_specs(default_render):
+        refs = {e["name"]: e.get("valueFrom") for e in pod["containers"][0].get("env", [])}
+        passphrase = refs.get("MOSAICO_SIGNING_KEY_PASSPHRASE")
+        if name == "identity":
+            assert passphrase == {
+                "secretKeyRef": {"name": "identity-signing-key", "key": "passphrase"}
+            }
+        else:
+            assert passphrase is None, name
+
+
+def test_any_module_can_ask_for_generated_secrets(helm: Helm) -> None:
+    objects = helm.template(set_values=[
+        "crm.generatedSecretEnv.MOSAICO_WEBHOOK_KEY.name=crm-keys",
+        "crm.generatedSecretEnv.MOSAICO_WEBHOOK_KEY.key=webhook",
+        "crm.generatedSecretEnv.MOSAICO_EXPORT_KEY.name=crm-keys",
+        "crm.generatedSecretEnv.MOSAICO_EXPORT_KEY.key=export",
+    ])  # fmt: skip
+    secret = named(objects, "Secret", "crm-keys")
+    assert sorted(secret["data"]) == ["export", "webhook"]
+    assert secret["data"]["export"] != secret["data"]["webhook"]
+    crm = named(objects, "Deployment", "crm")["spec"]["template"]["spec"]["containers"][0]
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in crm["env"]}
+    assert refs["MOSAICO_EXPORT_KEY"] == {"name": "crm-keys", "key": "export"}
 
 
 # --- databases -------------------------------------------------------------------------------

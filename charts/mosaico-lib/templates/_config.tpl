@@ -56,9 +56,44 @@ env:
       secretKeyRef:
         name: {{ include "mosaico-lib.secrets.internalTokenName" . }}
         key: {{ include "mosaico-lib.secrets.internalTokenKey" . }}
-{{- range $name, $ref := .Values.extraSecretEnv }}
+{{- range $name, $ref := merge (dict) .Values.extraSecretEnv .Values.generatedSecretEnv }}
   - name: {{ $name }}
     valueFrom:
       secretKeyRef: {name: {{ $ref.name }}, key: {{ $ref.key }}}
+{{- end }}
+{{- end -}}
+
+
+{{/*
+The Secrets behind generatedSecretEnv: one per name, a random value per key. A value
+already in the cluster is kept (helm template, which cannot look, shows a new one), and
+helm never deletes them: what was encrypted with a value needs that value. A Secret of
+that name made by someone else is left alone and used as it is.
+*/}}
+{{- define "mosaico-lib.config.generatedSecrets" -}}
+{{- $keys := dict -}}
+{{- range $ref := .Values.generatedSecretEnv -}}
+{{- $_ := set $keys $ref.name (append (get $keys $ref.name | default list) $ref.key) -}}
+{{- end -}}
+{{- range $name, $wanted := $keys }}
+{{- $existing := lookup "v1" "Secret" $.Release.Namespace $name | default dict }}
+{{- $owner := dig "metadata" "annotations" "meta.helm.sh/release-name" "" $existing }}
+{{- if or (not $existing) (eq $owner $.Release.Name) }}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ $name }}
+  namespace: {{ $.Release.Namespace }}
+  labels: {{- include "mosaico-lib.labels.standard" (dict "context" $) | nindent 4 }}
+  annotations:
+    helm.sh/resource-policy: keep
+type: Opaque
+data:
+  {{- range $key := $wanted | uniq | sortAlpha }}
+  {{- $kept := dig "data" $key "" $existing }}
+  {{ $key }}: {{ $kept | default (randAlphaNum 48 | b64enc) }}
+  {{- end }}
+{{- end }}
 {{- end }}
 {{- end -}}

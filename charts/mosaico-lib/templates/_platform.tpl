@@ -92,7 +92,7 @@ templates/ is the whole chart. Values are the module's over the library defaults
 {{- define "mosaico-lib.module.all" -}}
 {{- $values := include "mosaico-lib.values.module" . | fromYaml -}}
 {{- $ctx := dict "Values" $values "Release" .Release "Chart" .Chart "Capabilities" .Capabilities "Files" .Files "Template" .Template -}}
-{{- range $name := list "rbac.serviceAccount" "config.configMap" "workloads.deployment" "network.service" "scaling.hpa" "scaling.podDisruptionBudget" "network.networkPolicy" "monitoring.serviceMonitor" "monitoring.prometheusRule" "monitoring.dashboard" "platform.module" "database.objects" }}
+{{- range $name := list "rbac.serviceAccount" "config.configMap" "config.generatedSecrets" "workloads.deployment" "network.service" "scaling.hpa" "scaling.podDisruptionBudget" "network.networkPolicy" "monitoring.serviceMonitor" "monitoring.prometheusRule" "monitoring.dashboard" "platform.module" "database.objects" }}
 {{- $rendered := include (printf "mosaico-lib.%s" $name) $ctx | trim }}
 {{- if $rendered }}
 ---

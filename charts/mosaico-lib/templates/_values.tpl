@@ -64,6 +64,11 @@ config:
 extraEnv: {}
 # More variables from Secrets: NAME: {name: <secret>, key: <key>}.
 extraSecretEnv: {}
+# Variables from Secrets the chart makes itself, each key a random value made at the
+# first install and kept by upgrades and uninstalls (data encrypted with it would be
+# lost with it): NAME: {name: <secret>, key: <key>}. Make the Secret yourself first to
+# choose the value.
+generatedSecretEnv: {}
 database:
   # cnpg | external; empty follows global.database.provider.
   provider: ""

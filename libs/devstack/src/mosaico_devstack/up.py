@@ -19,6 +19,8 @@ from mosaico_devstack.postgres import LocalPostgres
 from mosaico_devstack.services import ServiceProcess, installed_modules, start_service
 
 INTERNAL_TOKEN = "local-internal-token-not-for-production"
+# identity stores its signing keys encrypted with it, as it does in a cluster.
+SIGNING_KEY_PASSPHRASE = "local-signing-key-passphrase-not-for-production"
 
 
 def main() -> int:
@@ -39,6 +41,7 @@ def main() -> int:
     env = {
         "MOSAICO_DATABASE_URL": postgres.app_url,
         "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "MOSAICO_SIGNING_KEY_PASSPHRASE": SIGNING_KEY_PASSPHRASE,
         "MOSAICO_IDENTITY_URL": f"http://127.0.0.1:{ports['identity']}",
         "MOSAICO_LOG_JSON": "false",
     }

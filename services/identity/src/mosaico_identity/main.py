@@ -74,6 +74,11 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         platform_engine,
         algorithm=settings.signing_algorithm,
         access_ttl=settings.access_token_ttl_seconds,
+        passphrase=(
+            settings.signing_key_passphrase.get_secret_value()
+            if settings.signing_key_passphrase
+            else None
+        ),
     )
 
     @asynccontextmanager

@@ -2,6 +2,10 @@
 
 Rotation adds a key and retires the previous one; a retired key stays in the JWKS
 until every access token it signed has expired, so rotating logs nobody out.
+
+With a passphrase (``MOSAICO_SIGNING_KEY_PASSPHRASE``, from a Kubernetes Secret) the
+private keys are stored as encrypted PKCS#8, so a copy of ``identity_platform`` (a
+backup, a dump) is not enough to mint tokens for every tenant.
 """
 
 from __future__ import annotations
@@ -27,28 +31,65 @@ UNKNOWN_KID_RELOAD_SECONDS = 1.0
 _KEY_LOCK_ID = 0x6D6F7361
 
 
-def _new_key(algorithm: str) -> SigningKeyRow:
+PrivateKey = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
+
+
+class SigningKeyLocked(RuntimeError):
+    """A stored private key cannot be opened: encrypted, and the passphrase is missing
+    or not the one it was stored with."""
+
+
+def _to_pem(private: PrivateKey, passphrase: bytes | None) -> str:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    return pem.decode()
+
+
+def _is_encrypted(pem: str) -> bool:
+    return pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+
+
+def _open(row: SigningKeyRow, passphrase: bytes | None) -> PrivateKey:
+    encrypted = _is_encrypted(row.private_pem)
+    if encrypted and passphrase is None:
+        raise SigningKeyLocked(
+            f"signing key {row.kid} is stored encrypted: set MOSAICO_SIGNING_KEY_PASSPHRASE"
+        )
+    try:
+        key = serialization.load_pem_private_key(
+            row.private_pem.encode(), passphrase if encrypted else None
+        )
+    except ValueError:
+        raise SigningKeyLocked(
+            f"signing key {row.kid} does not open with MOSAICO_SIGNING_KEY_PASSPHRASE"
+            " (it was stored with another one)"
+        ) from None
+    assert isinstance(key, ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey)
+    return key
+
+
+def _new_key(algorithm: str, passphrase: bytes | None) -> SigningKeyRow:
     kid = f"{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}"
     public_jwk: dict[str, Any]
+    private: PrivateKey
     if algorithm == "EdDSA":
         private = ed25519.Ed25519PrivateKey.generate()
         public_jwk = OKPAlgorithm.to_jwk(private.public_key(), as_dict=True)
-        pem = private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
     else:
-        rsa_private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        public_jwk = RSAAlgorithm.to_jwk(rsa_private.public_key(), as_dict=True)
-        pem = rsa_private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public_jwk = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
     public_jwk.update({"kid": kid, "alg": algorithm, "use": "sig"})
     return SigningKeyRow(
-        kid=kid, algorithm=algorithm, private_pem=pem.decode(), public_jwk=public_jwk
+        kid=kid,
+        algorithm=algorithm,
+        private_pem=_to_pem(private, passphrase),
+        public_jwk=public_jwk,
     )
 
 
@@ -56,26 +97,39 @@ class SigningKeys:
     """The platform's signing keys, cached in memory and reloaded from the database
     periodically (another replica may have rotated) or when a token names a new kid."""
 
-    def __init__(self, engine: AsyncEngine, *, algorithm: str, access_ttl: int) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        algorithm: str,
+        access_ttl: int,
+        passphrase: str | None = None,
+    ) -> None:
         self.engine = engine
         self.algorithm = algorithm
+        self._passphrase = passphrase.encode() if passphrase else None
         # A retired key is published for one access-token lifetime plus a minute of skew.
         self.publish_retired_for = timedelta(seconds=access_ttl + 60)
-        self._active: SigningKeyRow | None = None
+        #: The active key's row and private key, opened once per kid (not at every
+        #: reload, nor at every signature).
+        self._active: tuple[SigningKeyRow, PrivateKey] | None = None
         self._published: dict[str, jwt.PyJWK] = {}
         self._jwks: dict[str, Any] = {"keys": []}
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def ensure_active_key(self) -> None:
-        """Create the first key if there is none (at startup)."""
+        """At startup: create the first key if there is none, and encrypt the keys
+        stored before a passphrase was set."""
         async with AsyncSession(self.engine) as session, session.begin():
             await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _KEY_LOCK_ID})
-            active = await session.scalar(
-                select(SigningKeyRow.kid).where(SigningKeyRow.retired_at.is_(None)).limit(1)
-            )
-            if active is None:
-                session.add(_new_key(self.algorithm))
+            rows = (await session.scalars(select(SigningKeyRow))).all()
+            if self._passphrase:
+                for row in rows:
+                    if not _is_encrypted(row.private_pem):
+                        row.private_pem = _to_pem(_open(row, None), self._passphrase)
+            if not any(row.retired_at is None for row in rows):
+                session.add(_new_key(self.algorithm, self._passphrase))
         await self.reload()
 
     async def rotate(self) -> str:
@@ -87,7 +141,7 @@ class SigningKeys:
                 .where(SigningKeyRow.retired_at.is_(None))
                 .values(retired_at=datetime.now(UTC))
             )
-            key = _new_key(self.algorithm)
+            key = _new_key(self.algorithm, self._passphrase)
             kid = key.kid
             session.add(key)
         await self.reload()
@@ -106,7 +160,11 @@ class SigningKeys:
                     .order_by(SigningKeyRow.created_at.desc())
                 )
             ).all()
-        self._active = next((r for r in rows if r.retired_at is None), None)
+        active = next((r for r in rows if r.retired_at is None), None)
+        if active is None:
+            self._active = None
+        elif self._active is None or self._active[0].kid != active.kid:
+            self._active = (active, _open(active, self._passphrase))
         self._published = {r.kid: jwt.PyJWK(r.public_jwk) for r in rows}
         self._jwks = {"keys": [r.public_jwk for r in rows]}
         self._loaded_at = time.monotonic()
@@ -134,8 +192,6 @@ class SigningKeys:
         await self._fresh()
         if self._active is None:
             await self.ensure_active_key()
-        active = self._active
-        assert active is not None
-        return jwt.encode(
-            claims, active.private_pem, algorithm=active.algorithm, headers={"kid": active.kid}
-        )
+        assert self._active is not None
+        row, key = self._active
+        return jwt.encode(claims, key, algorithm=row.algorithm, headers={"kid": row.kid})
