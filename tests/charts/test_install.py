@@ -120,15 +120,27 @@ def test_every_service_reaches_ready_pods_on_a_declared_container_port(
 ) -> None:
     """A Service whose selector or named targetPort misses the pods would have no ready
     endpoint, or no port on it."""
-    slices = objects(installed, "endpointslices.discovery.k8s.io")
-    for service in objects(installed, "services"):
-        name = service["metadata"]["name"]
-        mine = [s for s in slices if s["metadata"]["labels"]["kubernetes.io/service-name"] == name]
-        ready = [e for s in mine for e in s.get("endpoints") or [] if e["conditions"].get("ready")]
-        assert ready, name
-        ports = {p["name"]: p["port"] for s in mine for p in s.get("ports") or []}
-        assert set(ports) == {p["name"] for p in service["spec"]["ports"]}, name
-        assert all(isinstance(port, int) for port in ports.values()), name
+
+    def misses() -> dict[str, str]:
+        """What each Service lacks; the EndpointSlice controller may still be catching up."""
+        slices = objects(installed, "endpointslices.discovery.k8s.io")
+        found = {}
+        for service in objects(installed, "services"):
+            name = service["metadata"]["name"]
+            mine = [
+                s for s in slices if s["metadata"]["labels"]["kubernetes.io/service-name"] == name
+            ]
+            endpoints = [e for s in mine for e in s.get("endpoints") or []]
+            ports = {p.get("name"): p.get("port") for s in mine for p in s.get("ports") or []}
+            if not any(e["conditions"].get("ready") for e in endpoints):
+                found[name] = "no ready endpoint"
+            elif set(ports) != {p["name"] for p in service["spec"]["ports"]}:
+                found[name] = f"ports {ports}"
+            elif not all(isinstance(port, int) for port in ports.values()):
+                found[name] = f"unresolved ports {ports}"
+        return found
+
+    eventually(lambda: not misses(), what="every Service to reach ready pods on its ports")
 
 
 def test_every_disruption_budget_counts_its_modules_pods(scaled: KubeCluster) -> None:
@@ -137,7 +149,10 @@ def test_every_disruption_budget_counts_its_modules_pods(scaled: KubeCluster) ->
             b["metadata"]["name"]: b.get("status", {})
             for b in objects(scaled, "poddisruptionbudgets")
         }
-        settled = all(s.get("currentHealthy") == s.get("expectedPods") for s in budgets.values())
+        settled = all(
+            s.get("expectedPods") and s.get("currentHealthy") == s["expectedPods"]
+            for s in budgets.values()
+        )
         return budgets if settled else {}
 
     budgets = eventually(counted, what="the disruption controller to count the pods")
