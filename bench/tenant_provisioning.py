@@ -148,9 +148,7 @@ def main(tenants: int = 100, timeout: float = 1800) -> str:
         print(f"floor: {floor_seconds:.1f} s", flush=True)
 
         cluster = stack.enter_context(control_plane(ensure_test_binaries(), work / "kube"))
-        crds = sorted((REPO / "manifests" / "crds").glob("*.yaml"))
-        kubectl(cluster, "apply", "--server-side", *[a for f in crds for a in ("-f", str(f))])
-        kubectl(cluster, "wait", "--for=condition=Established", "crd", "--all")
+        cluster.apply_crds(*sorted((REPO / "manifests" / "crds").glob("*.yaml")))
         kubectl(cluster, "create", "namespace", "mosaico")
         platform: list[dict[str, Any]] = [
             admin_secret(postgres),

@@ -16,7 +16,7 @@ from kubernetes import client
 from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
 
-from tests.fixtures.kube import KubeCluster
+from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
 from tests.fixtures.tenants import INTERNAL_TOKEN
 from tests.operator.objects import (
     CRDS,
@@ -129,6 +129,30 @@ def platform(
     urls = {"identity": identity_server, "crm": crm_service, "modules": module_services}
     install_platform(kube, postgres, urls)
     return urls
+
+
+#: The ClusterKopfPeering the operator chart creates, and the name replicas peer under.
+PEERING = "mosaico-operator"
+
+
+@pytest.fixture(scope="module")
+def own_cluster(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres: LocalPostgres,
+    identity_server: str,
+    crm_service: str,
+    module_services: str,
+) -> Iterator[KubeCluster]:
+    """A control plane for one test module, with the platform installed (and the peering
+    object, as the chart makes it): operators started here see Tenants created here and
+    nothing else, and the session's operator never sees these."""
+    with control_plane(ensure_test_binaries(), tmp_path_factory.mktemp("own-kube")) as kube:
+        kube.apply_crds(*sorted(CRDS.glob("*.yaml")))
+        urls = {"identity": identity_server, "crm": crm_service, "modules": module_services}
+        install_platform(kube, postgres, urls)
+        peering = {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering"}
+        apply(kube, {**peering, "metadata": {"name": PEERING}})
+        yield kube
 
 
 def install_platform(kube: KubeCluster, postgres: LocalPostgres, urls: dict[str, str]) -> None:

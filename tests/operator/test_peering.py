@@ -15,16 +15,13 @@ from typing import Any
 import httpx
 import pytest
 from kubernetes import client
-from mosaico_devstack.postgres import LocalPostgres
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
-from tests.operator.conftest import install_platform, launch_operator, stop_process
+from tests.fixtures.kube import KubeCluster
+from tests.operator.conftest import PEERING, launch_operator, stop_process
 from tests.operator.objects import (
-    CRDS,
     RunningOperator,
     Tenants,
-    apply,
     eventually,
     tenant_name,
     tenant_object,
@@ -32,33 +29,13 @@ from tests.operator.objects import (
 
 pytestmark = pytest.mark.slow
 
-PEERING = "mosaico-operator"
 #: Short, so that a standby takes over within seconds of the active replica's death.
 LIFETIME_SECONDS = "5"
 
 
-@pytest.fixture(scope="module")
-def cluster(
-    tmp_path_factory: pytest.TempPathFactory,
-    postgres: LocalPostgres,
-    identity_server: str,
-    crm_service: str,
-    module_services: str,
-) -> Iterator[KubeCluster]:
-    """A control plane of its own: the session's standalone operator must not act here."""
-    workdir = tmp_path_factory.mktemp("peering-kube")
-    with control_plane(ensure_test_binaries(), workdir) as kube:
-        kube.apply_crds(*sorted(CRDS.glob("*.yaml")))
-        urls = {"identity": identity_server, "crm": crm_service, "modules": module_services}
-        install_platform(kube, postgres, urls)
-        peering = {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering"}
-        apply(kube, {**peering, "metadata": {"name": PEERING}})
-        yield kube
-
-
 @pytest.fixture
 def replicas(
-    cluster: KubeCluster, identity_server: str, tmp_path: Path
+    own_cluster: KubeCluster, identity_server: str, tmp_path: Path
 ) -> Iterator[list[RunningOperator]]:
     """Two replicas with default priorities, the second started after the first."""
     started: list[RunningOperator] = []
@@ -66,7 +43,7 @@ def replicas(
         for name in ("older", "newer"):
             started.append(
                 launch_operator(
-                    cluster,
+                    own_cluster,
                     identity_server,
                     tmp_path / name,
                     peering=PEERING,
@@ -80,9 +57,9 @@ def replicas(
             print(f"--- {replica.log} ---\n{replica.log_tail(80)}")
 
 
-def peers(cluster: KubeCluster) -> dict[str, Any]:
+def peers(kube: KubeCluster) -> dict[str, Any]:
     """The peering object's status: one entry per live replica."""
-    with cluster.api_client() as api:
+    with kube.api_client() as api:
         body = client.CustomObjectsApi(api).get_cluster_custom_object(
             "kopf.dev", "v1", "clusterkopfpeerings", PEERING
         )
@@ -105,16 +82,18 @@ def logged(replica: RunningOperator, words: str) -> bool:
 
 
 def test_the_newest_replica_acts_while_the_other_stands_by(
-    cluster: KubeCluster, replicas: list[RunningOperator]
+    own_cluster: KubeCluster, replicas: list[RunningOperator]
 ) -> None:
     older, newer = replicas
-    announced = eventually(lambda: len(peers(cluster)) == 2 and peers(cluster), what="two peers")
+    announced = eventually(
+        lambda: len(peers(own_cluster)) == 2 and peers(own_cluster), what="two peers"
+    )
     priorities = sorted(peer["priority"] for peer in announced.values())
     assert priorities[0] != priorities[1], "equal priorities would pause both replicas"
     eventually(lambda: logged(older, "Pausing operations"), what="the older replica to pause")
 
-    with cluster.api_client() as api:
-        tenants = Tenants(cluster, client.CustomObjectsApi(api), client.CoreV1Api(api))
+    with own_cluster.api_client() as api:
+        tenants = Tenants(own_cluster, client.CustomObjectsApi(api), client.CoreV1Api(api))
         name = tenants.create(tenant_object(tenant_name("peer"), modules=["crm"]))
         tenants.wait_phase(name, "Ready")
 
@@ -124,7 +103,7 @@ def test_the_newest_replica_acts_while_the_other_stands_by(
 
 
 def test_a_standby_takes_over_when_the_active_replica_dies(
-    cluster: KubeCluster, replicas: list[RunningOperator]
+    own_cluster: KubeCluster, replicas: list[RunningOperator]
 ) -> None:
     older, newer = replicas
     eventually(lambda: logged(older, "Pausing operations"), what="the older replica to pause")
@@ -132,11 +111,11 @@ def test_a_standby_takes_over_when_the_active_replica_dies(
     newer.process.kill()  # no goodbye in the peering object: its record has to expire
     newer.process.wait()
 
-    with cluster.api_client() as api:
-        tenants = Tenants(cluster, client.CustomObjectsApi(api), client.CoreV1Api(api))
+    with own_cluster.api_client() as api:
+        tenants = Tenants(own_cluster, client.CustomObjectsApi(api), client.CoreV1Api(api))
         name = tenants.create(tenant_object(tenant_name("peer"), modules=["crm"]))
         tenants.wait_phase(name, "Ready")
 
     assert logged(older, "Resuming operations")
     assert reconciles(older) > 0
-    assert len(peers(cluster)) == 1, "the dead replica's record is cleaned up"
+    assert len(peers(own_cluster)) == 1, "the dead replica's record is cleaned up"

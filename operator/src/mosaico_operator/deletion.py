@@ -35,6 +35,17 @@ async def delete_tenant(
     retry: int,
 ) -> None:
     """Follow ``deletionPolicy``; after the last attempt, let the object go regardless."""
+    async with operator.turns:
+        await _delete_in_turn(operator, tenant, modules=modules, retry=retry)
+
+
+async def _delete_in_turn(
+    operator: Operator,
+    tenant: TenantEvent,
+    *,
+    modules: Mapping[str, ModuleSpec],
+    retry: int,
+) -> None:
     policy: Any = tenant.spec.get("deletionPolicy") or "Retain"
     last_attempt = retry + 1 >= operator.settings.delete_attempts
     operator.metrics.set_phase(tenant.slug, "Deleting")

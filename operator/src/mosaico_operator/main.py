@@ -45,7 +45,10 @@ def build_registry(operator: Operator) -> kopf.OperatorRegistry:
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         # Kopf's own per-handler Events would double ours; keep its warnings only.
         settings.posting.level = logging.WARNING
-        settings.batching.worker_limit = ours.workers
+        # No worker_limit: at startup Kopf gives every object a worker that indexes it
+        # and then waits for all the others to be indexed, so a limit below the number
+        # of Tenants hangs the operator for good (kopf#1243). MOSAICO_WORKERS bounds the
+        # reconciles instead (Operator.turns).
         settings.persistence.finalizer = "mosaico.dev/tenant-cleanup"
         # Without the peering CRD installed, run alone rather than not at all.
         settings.peering.mandatory = False

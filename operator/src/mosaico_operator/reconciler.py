@@ -6,10 +6,11 @@ the handlers in :mod:`mosaico_operator.handlers` stay thin.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import kopf
@@ -63,6 +64,12 @@ class Operator:
     cluster: Cluster
     services: Services
     metrics: OperatorMetrics
+    #: At most ``settings.workers`` tenants reconciled or deleted at once; the others
+    #: wait their turn here, each in its own Kopf worker.
+    turns: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.turns = asyncio.Semaphore(self.settings.workers)
 
     def retry_delay(self, retry: int) -> float:
         """Exponential backoff: 5 s, 10 s, 20 s... up to the configured maximum."""
@@ -96,6 +103,18 @@ class Operator:
         retry: int = 0,
     ) -> None:
         """Provision the tenant and write its status; raises Kopf's errors on failure."""
+        async with self.turns:
+            await self._reconcile_in_turn(tenant, plans, modules, patch, trigger, retry)
+
+    async def _reconcile_in_turn(
+        self,
+        tenant: TenantEvent,
+        plans: Mapping[str, PlanSpec],
+        modules: Mapping[str, ModuleSpec],
+        patch: kopf.Patch,
+        trigger: str,
+        retry: int,
+    ) -> None:
         started = time.monotonic()
         outcome = "ok"
         try:

@@ -28,7 +28,7 @@ class OperatorSettings(BaseSettings):
     retry_max_delay_seconds: float = 300.0
     #: Attempts at deleting a tenant before it is released with a warning Event.
     delete_attempts: int = 5
-    #: Tenants reconciled at once.
+    #: Tenants reconciled (or deleted) at once; the others wait their turn.
     workers: int = 32
     #: Admin connections at once per PostgreSQL server (CREATE/DROP DATABASE, checks).
     database_connections: int = 8
