@@ -16,7 +16,7 @@ import yaml
 
 from tests.charts.helm import THIRD_PARTY_CRDS, VALUES, Helm
 from tests.fixtures.kube import KubeCluster
-from tests.operator.objects import eventually
+from tests.fixtures.polling import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -4,12 +4,11 @@ charts rely on: CRDs, server-side apply, status subresources, controllers and RB
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import yaml
@@ -17,6 +16,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from tests.fixtures.kube import REPO_ROOT, KubeCluster
+from tests.fixtures.polling import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -66,21 +66,6 @@ GADGET_CRD: dict[str, Any] = {
         ],
     },
 }
-
-T = TypeVar("T")
-
-
-def eventually(check: Callable[[], T | None], *, what: str, timeout: float = 60) -> T:
-    """Returns check()'s first truthy result; controllers and caches act asynchronously.
-
-    The timeout is only a bound for a broken cluster, not a measure of speed.
-    """
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting: {what}")
-        time.sleep(0.2)
-    return result
 
 
 def gadget(name: str, namespace: str, **spec: Any) -> dict[str, Any]:

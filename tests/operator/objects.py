@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import itertools
 import subprocess
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import pytest
 import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
@@ -21,6 +18,7 @@ from mosaico_devstack.postgres import LocalPostgres
 from mosaico_operator.models import GROUP, VERSION
 
 from tests.fixtures.kube import REPO_ROOT, KubeCluster
+from tests.fixtures.polling import eventually
 from tests.fixtures.tenants import valid_cnpj, valid_cpf
 
 CRDS = REPO_ROOT / "manifests" / "crds"
@@ -28,21 +26,8 @@ RBAC = REPO_ROOT / "manifests" / "operator-rbac.yaml"
 NAMESPACE = "mosaico"
 ADMIN_PASSWORD = "admin-password-123"
 STAND_IN_MODULES = ("crm", "commerce", "finance", "payments", "notifications")
-#: A bound for a broken setup, not a measure of speed.
-TIMEOUT = 120.0
 
-T = TypeVar("T")
 _names = itertools.count(1)
-
-
-def eventually(check: Callable[[], T], *, what: str, timeout: float = TIMEOUT) -> T:
-    """check()'s first truthy result; the operator acts asynchronously."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting: {what}")
-        time.sleep(0.25)
-    return result
 
 
 def module_object(name: str, url: str, *, secret: str = "postgres-admin") -> dict[str, Any]:
