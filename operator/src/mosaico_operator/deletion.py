@@ -36,39 +36,29 @@ async def delete_tenant(
 ) -> None:
     """Follow ``deletionPolicy``; after the last attempt, let the object go regardless."""
     async with operator.turns:
-        await _delete_in_turn(operator, tenant, modules=modules, retry=retry)
-
-
-async def _delete_in_turn(
-    operator: Operator,
-    tenant: TenantEvent,
-    *,
-    modules: Mapping[str, ModuleSpec],
-    retry: int,
-) -> None:
-    policy: Any = tenant.spec.get("deletionPolicy") or "Retain"
-    last_attempt = retry + 1 >= operator.settings.delete_attempts
-    operator.metrics.set_phase(tenant.slug, "Deleting")
-    try:
-        if await operator.services.identity.remove_tenant(tenant.slug):
-            normal(tenant.body, "TenantUnregistered", "removed from identity")
-        await operator.cluster.forget_invite(operator.settings.operator_namespace, tenant.slug)
-        if policy == "Delete":
-            await _drop_databases(operator, tenant, modules, last_attempt=last_attempt)
-        else:
-            await _retain_databases(operator, tenant, modules)
-    except ProvisioningError as exc:
-        if last_attempt:
-            warning(
-                tenant.body,
-                "DeletionIncomplete",
-                f"giving up after {retry + 1} attempts, the object is released: {exc.message}",
-            )
-            operator.metrics.set_phase(tenant.slug, None)
-            return
-        warning(tenant.body, exc.reason, f"deletion waits: {exc.message}")
-        raise kopf.TemporaryError(exc.message, delay=operator.retry_delay(retry)) from exc
-    operator.metrics.set_phase(tenant.slug, None)
+        policy: Any = tenant.spec.get("deletionPolicy") or "Retain"
+        last_attempt = retry + 1 >= operator.settings.delete_attempts
+        operator.metrics.set_phase(tenant.slug, "Deleting")
+        try:
+            if await operator.services.identity.remove_tenant(tenant.slug):
+                normal(tenant.body, "TenantUnregistered", "removed from identity")
+            await operator.cluster.forget_invite(operator.settings.operator_namespace, tenant.slug)
+            if policy == "Delete":
+                await _drop_databases(operator, tenant, modules, last_attempt=last_attempt)
+            else:
+                await _retain_databases(operator, tenant, modules)
+        except ProvisioningError as exc:
+            if last_attempt:
+                warning(
+                    tenant.body,
+                    "DeletionIncomplete",
+                    f"giving up after {retry + 1} attempts, the object is released: {exc.message}",
+                )
+                operator.metrics.set_phase(tenant.slug, None)
+                return
+            warning(tenant.body, exc.reason, f"deletion waits: {exc.message}")
+            raise kopf.TemporaryError(exc.message, delay=operator.retry_delay(retry)) from exc
+        operator.metrics.set_phase(tenant.slug, None)
 
 
 async def _retain_databases(

@@ -104,39 +104,28 @@ class Operator:
     ) -> None:
         """Provision the tenant and write its status; raises Kopf's errors on failure."""
         async with self.turns:
-            await self._reconcile_in_turn(tenant, plans, modules, patch, trigger, retry)
-
-    async def _reconcile_in_turn(
-        self,
-        tenant: TenantEvent,
-        plans: Mapping[str, PlanSpec],
-        modules: Mapping[str, ModuleSpec],
-        patch: kopf.Patch,
-        trigger: str,
-        retry: int,
-    ) -> None:
-        started = time.monotonic()
-        outcome = "ok"
-        try:
+            started = time.monotonic()
+            outcome = "ok"
             try:
-                await self._reconcile(tenant, plans, modules, patch, trigger)
-            except ProvisioningError:
-                raise
-            except Exception as exc:
-                # A bug or an unforeseen answer: still say so in status, and retry.
-                logger.exception("reconciling tenant %s failed unexpectedly", tenant.slug)
-                raise DependencyDown("UnexpectedError", f"{type(exc).__name__}: {exc}") from exc
-        except ProvisioningError as exc:
-            outcome = "retry" if exc.retryable else "failed"
-            self.metrics.failures.labels(exc.reason).inc()
-            self._describe_failure(tenant, exc, patch, trigger)
-            if exc.retryable:
-                raise kopf.TemporaryError(exc.message, delay=self.retry_delay(retry)) from exc
-            if trigger != "drift":
-                raise kopf.PermanentError(exc.message) from exc
-        finally:
-            self.metrics.reconciles.labels(trigger, outcome).inc()
-            self.metrics.duration.labels(trigger).observe(time.monotonic() - started)
+                try:
+                    await self._reconcile(tenant, plans, modules, patch, trigger)
+                except ProvisioningError:
+                    raise
+                except Exception as exc:
+                    # A bug or an unforeseen answer: still say so in status, and retry.
+                    logger.exception("reconciling tenant %s failed unexpectedly", tenant.slug)
+                    raise DependencyDown("UnexpectedError", f"{type(exc).__name__}: {exc}") from exc
+            except ProvisioningError as exc:
+                outcome = "retry" if exc.retryable else "failed"
+                self.metrics.failures.labels(exc.reason).inc()
+                self._describe_failure(tenant, exc, patch, trigger)
+                if exc.retryable:
+                    raise kopf.TemporaryError(exc.message, delay=self.retry_delay(retry)) from exc
+                if trigger != "drift":
+                    raise kopf.PermanentError(exc.message) from exc
+            finally:
+                self.metrics.reconciles.labels(trigger, outcome).inc()
+                self.metrics.duration.labels(trigger).observe(time.monotonic() - started)
 
     async def _reconcile(
         self,
