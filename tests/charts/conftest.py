@@ -1,5 +1,6 @@
 """Fixtures for the chart tests: the built helm and kubeconform and a built copy of the
-charts. Server-side tests use `kube`, the test API server (tests/fixtures/kube.py)."""
+charts. The install tests run on a control plane of their own (test_install.py), made
+like the session's `kube` (tests/fixtures/kube.py)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from tests.charts.helm import THIRD_PARTY_CRDS, VALUES, Helm
-from tests.fixtures.kube import KubeCluster
+from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
+from tests.fixtures.kube_nodes import fake_nodes
 from tests.fixtures.polling import eventually
 
 pytestmark = pytest.mark.slow
@@ -24,6 +25,21 @@ NAMESPACE = "mosaico-platform"
 RELEASE = "mosaico"
 OPERATOR = f"system:serviceaccount:{NAMESPACE}:mosaico-operator"
 MODULE_CHARTS = ("identity", "crm", "finance")
+
+
+@pytest.fixture(scope="module")
+def kube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeCluster]:
+    """A control plane of this module's own, in place of the session's: the umbrella's
+    cluster-scoped objects (the Modules crm, finance...) would collide with those the
+    operator tests register on the shared one."""
+    with control_plane(ensure_test_binaries(), tmp_path_factory.mktemp("charts-kube")) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def kube_nodes(kube: KubeCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    with fake_nodes(kube, tmp_path_factory.mktemp("charts-nodes")) as names:
+        yield names
 
 
 def apply_crds(kube: KubeCluster, *names: str) -> None:
