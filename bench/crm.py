@@ -18,9 +18,11 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import INTERNAL_TOKEN, baseline_database, baseline_server, measure, platform, summarize
+from harness import baseline_database, baseline_server, measure, platform, summarize
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_shared.tenancy.names import database_name
+
+from tests.fixtures.callers import caller_headers
 
 TENANT = "bench"
 LEADS = 10_000
@@ -31,8 +33,8 @@ ADMIN = {"full_name": "Bench Admin", "cpf": "52998224725", "email": "admin@bench
 def provision(postgres: LocalPostgres, identity_url: str, crm_url: str) -> tuple[str, str]:
     """The tenant with identity and crm, onboarded; returns (access token, admin's user id)."""
     for module in ("identity", "crm"):
-        postgres.create_database(database_name(module, TENANT))
-    internal = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+        postgres.create_database(database_name(module, TENANT), owner=module)
+    internal = caller_headers("operator")
     with httpx.Client(headers=internal, timeout=60) as http:
         http.put(f"{identity_url}/identity/internal/tenants/{TENANT}", json={
             "display_name": "Bench LTDA", "cnpj": "11222333000181", "plan": "empresa",

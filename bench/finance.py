@@ -22,10 +22,12 @@ from decimal import Decimal
 
 import httpx
 import psycopg
-from harness import INTERNAL_TOKEN, baseline_database, baseline_server, measure, platform, summarize
+from harness import baseline_database, baseline_server, measure, platform, summarize
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_finance.transactions.codes import CHECK_LETTERS
 from mosaico_shared.tenancy.names import database_name
+
+from tests.fixtures.callers import caller_headers
 
 TENANT = "bench"
 TRANSACTIONS = 100_000
@@ -37,8 +39,8 @@ ADMIN = {"full_name": "Bench Admin", "cpf": "52998224725", "email": "admin@bench
 def provision(postgres: LocalPostgres, identity_url: str, finance_url: str) -> str:
     """The tenant with identity and finance, onboarded; returns the admin's access token."""
     for module in ("identity", "finance"):
-        postgres.create_database(database_name(module, TENANT))
-    internal = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+        postgres.create_database(database_name(module, TENANT), owner=module)
+    internal = caller_headers("operator")
     with httpx.Client(headers=internal, timeout=60) as http:
         http.put(f"{identity_url}/identity/internal/tenants/{TENANT}", json={
             "display_name": "Bench LTDA", "cnpj": "11222333000181", "plan": "empresa",

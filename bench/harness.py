@@ -25,7 +25,8 @@ from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_devstack.services import ServiceProcess, start_service
 
-INTERNAL_TOKEN = "bench-internal-token-0123456789"
+from tests.fixtures.callers import internal_auth_env
+
 SIGNING_KEY_PASSPHRASE = "bench-signing-key-passphrase-0123"
 BASELINE_APP = Path(__file__).with_name("baseline_app.py")
 
@@ -189,12 +190,10 @@ def baseline_server(database_url: str | None = None) -> Iterator[str]:
 def platform(*modules: str) -> Iterator[tuple[LocalPostgres, dict[str, ServiceProcess]]]:
     """A throwaway PostgreSQL and the given modules (identity first) as uvicorn processes."""
     root = Path(tempfile.mkdtemp(prefix="mosaico-bench-"))
-    postgres = LocalPostgres(root / "pg").start()
-    postgres.create_database("identity_platform")
+    postgres = LocalPostgres(root / "pg", durable=False).start()
+    postgres.create_database("identity_platform", owner="identity")
     ports = {m: free_port() for m in ("identity", *modules)}
     env = {
-        "MOSAICO_DATABASE_URL": postgres.app_url,
-        "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
         "MOSAICO_SIGNING_KEY_PASSPHRASE": SIGNING_KEY_PASSPHRASE,
         "MOSAICO_IDENTITY_URL": f"http://127.0.0.1:{ports['identity']}",
         "MOSAICO_LOG_LEVEL": "WARNING",
@@ -202,7 +201,16 @@ def platform(*modules: str) -> Iterator[tuple[LocalPostgres, dict[str, ServicePr
     services: dict[str, ServiceProcess] = {}
     try:
         for module, port in ports.items():
-            services[module] = start_service(module, port=port, env=env, log_dir=root / "logs")
+            services[module] = start_service(
+                module,
+                port=port,
+                env={
+                    **env,
+                    **internal_auth_env(module),
+                    "MOSAICO_DATABASE_URL": postgres.module_url(module),
+                },
+                log_dir=root / "logs",
+            )
         yield postgres, services
     finally:
         for service in services.values():

@@ -12,8 +12,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import INTERNAL_TOKEN, baseline_database, baseline_server, measure, platform, summarize
+from harness import baseline_database, baseline_server, measure, platform, summarize
 from mosaico_shared.tenancy.names import database_name
+
+from tests.fixtures.callers import caller_headers
 
 TENANT = "bench"
 ADMIN = {"full_name": "Bench Admin", "cpf": "52998224725", "email": "admin@bench.dev",
@@ -21,8 +23,8 @@ ADMIN = {"full_name": "Bench Admin", "cpf": "52998224725", "email": "admin@bench
 
 
 def provision(postgres, identity_url: str) -> str:
-    postgres.create_database(database_name("identity", TENANT))
-    headers = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+    postgres.create_database(database_name("identity", TENANT), owner="identity")
+    headers = caller_headers("operator")
     with httpx.Client(base_url=identity_url, headers=headers, timeout=30) as http:
         http.put(f"/identity/internal/tenants/{TENANT}", json={
             "display_name": "Bench LTDA", "cnpj": "11222333000181", "plan": "empresa",

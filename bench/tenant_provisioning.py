@@ -34,12 +34,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mosaico_devstack.ports import free_port, wait_for_http
-from mosaico_devstack.postgres import LocalPostgres
+from mosaico_devstack.postgres import APP_ROLE, LocalPostgres
 from mosaico_operator.provisioning.databases import DatabaseGates, provision_module_database
 from mosaico_operator.provisioning.onboarding import ModuleOnboarding, ModuleTarget
+from mosaico_shared.auth import CallerCredentials
 
+from tests.fixtures.callers import caller_tokens_dir, internal_auth_env, operator_env
 from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
-from tests.fixtures.tenants import INTERNAL_TOKEN, SIGNING_KEY_PASSPHRASE
+from tests.fixtures.tenants import SIGNING_KEY_PASSPHRASE
 from tests.operator.objects import (
     admin_secret,
     module_object,
@@ -49,6 +51,8 @@ from tests.operator.objects import (
 
 MODULES = ("identity", "crm", "finance", "commerce")  # 4 databases per tenant
 STAND_INS = ("crm", "finance", "commerce")
+#: identity runs as its own role; the stand-ins share the test modules' role.
+OWNERS = {m: "identity" if m == "identity" else APP_ROLE for m in MODULES}
 
 
 def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -86,9 +90,13 @@ def peak_rss_mib(pid: int) -> float:
 
 async def floor(postgres: LocalPostgres, urls: dict[str, str], count: int) -> float:
     """Create and migrate count x 4 databases directly, as fast as the services allow."""
-    onboarding = ModuleOnboarding(token=INTERNAL_TOKEN, timeout=300)
+    onboarding = ModuleOnboarding(
+        credentials=CallerCredentials(caller_tokens_dir("operator")), timeout=300
+    )
     targets = {
-        m: ModuleTarget(module=m, admin_dsn=postgres.dsn(), owner="mosaico", service_url=urls[m])
+        m: ModuleTarget(
+            module=m, admin_dsn=postgres.operator_dsn(), owner=OWNERS[m], service_url=urls[m]
+        )
         for m in MODULES
     }
 
@@ -97,7 +105,9 @@ async def floor(postgres: LocalPostgres, urls: dict[str, str], count: int) -> fl
     gates = DatabaseGates(8)
 
     async def one(tenant: str, module: str) -> None:
-        await provision_module_database(postgres.dsn(), module, tenant, "mosaico", gates=gates)
+        await provision_module_database(
+            postgres.operator_dsn(), module, tenant, OWNERS[module], gates=gates
+        )
         await onboarding.onboard(targets[module], tenant)
 
     started = time.monotonic()
@@ -117,25 +127,34 @@ def main(tenants: int = 100, timeout: float = 1800) -> str:
     args = argparse.Namespace(tenants=tenants, timeout=timeout)
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mosaico-bench-")))
-        postgres = LocalPostgres(work / "pg").start()
+        postgres = LocalPostgres(work / "pg", durable=False).start()
         stack.callback(postgres.stop)
-        postgres.create_database("identity_platform")
+        postgres.create_database("identity_platform", owner="identity")
         env = {
             **os.environ,
             "MOSAICO_DATABASE_URL": postgres.app_url,
-            "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
             "MOSAICO_SIGNING_KEY_PASSPHRASE": SIGNING_KEY_PASSPHRASE,
             "MOSAICO_LOG_LEVEL": "WARNING",
         }
         processes: list[subprocess.Popen[bytes]] = []
         stack.callback(lambda: [p.terminate() for p in processes])
-        identity, identity_url = uvicorn("mosaico_identity.main:app", env, work / "identity.log")
+        identity, identity_url = uvicorn(
+            "mosaico_identity.main:app",
+            {
+                **env,
+                **internal_auth_env("identity"),
+                "MOSAICO_DATABASE_URL": postgres.module_url("identity"),
+            },
+            work / "identity.log",
+        )
         processes.append(identity)
         env["MOSAICO_IDENTITY_URL"] = identity_url
         urls = {"identity": identity_url}
         for module in STAND_INS:  # one process per module, as in a cluster
             process, urls[module] = uvicorn(
-                "tests.operator.module_apps:app", env, work / f"{module}.log"
+                "tests.operator.module_apps:app",
+                {**env, **internal_auth_env(module)},
+                work / f"{module}.log",
             )
             processes.append(process)
         for module, url in urls.items():
@@ -153,15 +172,14 @@ def main(tenants: int = 100, timeout: float = 1800) -> str:
         platform: list[dict[str, Any]] = [
             admin_secret(postgres),
             plan_object("empresa", list(MODULES), maxUsers=20),
-            *(module_object(m, urls[m]) for m in MODULES),
+            *(module_object(m, urls[m], owner=OWNERS[m]) for m in MODULES),
         ]
         kubectl(cluster, "apply", "-f", "-", input=yaml.safe_dump_all(platform))
 
         health = free_port()
-        operator_env = {
+        operator_settings = {
             **cluster.env,
-            "MOSAICO_IDENTITY_URL": identity_url,
-            "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+            **operator_env(identity_url),
             "MOSAICO_OPERATOR_NAMESPACE": "mosaico",
             "MOSAICO_BACKUP_DIR": str(work / "backups"),
             "MOSAICO_DRIFT_INTERVAL_SECONDS": "3600",
@@ -172,7 +190,7 @@ def main(tenants: int = 100, timeout: float = 1800) -> str:
             "MOSAICO_LOG_LEVEL": "WARNING",
         }
         operator = start(
-            [sys.executable, "-m", "mosaico_operator"], operator_env, work / "operator.log"
+            [sys.executable, "-m", "mosaico_operator"], operator_settings, work / "operator.log"
         )
         processes.append(operator)
         wait_for_http(f"http://127.0.0.1:{health}/healthz", timeout=60, alive=operator)

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.identity",
     "tests.fixtures.kube",
     "tests.fixtures.kube_nodes",
+    "tests.fixtures.nats",
 ]

@@ -93,15 +93,8 @@ def parse(text: str) -> list[dict[str, Any]]:
 
 
 def copy_charts(destination: Path) -> Path:
-    """charts/ with links resolved (the operator's crds/ is a link to manifests/crds)."""
-    # The link is copied by hand: copytree's ignore_dangling_symlinks misjudges relative links.
-    shutil.copytree(
-        CHARTS, destination, ignore=shutil.ignore_patterns("charts", "Chart.lock", "crds")
-    )
-    crds = destination / "mosaico-operator" / "crds"
-    crds.mkdir()
-    for crd in project_crd_files():
-        shutil.copy(crd, crds / crd.name)
+    """A copy of charts/ without what `helm dependency build` wrote into it."""
+    shutil.copytree(CHARTS, destination, ignore=shutil.ignore_patterns("charts", "Chart.lock"))
     return destination
 
 

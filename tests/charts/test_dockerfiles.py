@@ -18,6 +18,7 @@ import pytest
 
 from tests.charts.helm import Helm, named
 from tests.fixtures.kube import REPO_ROOT
+from tests.fixtures.uv import uv_executable
 
 IMAGES = {
     "identity": REPO_ROOT / "services" / "identity" / "Dockerfile",
@@ -202,7 +203,7 @@ def test_the_image_environment_imports_its_program(image: str, tmp_path: Path) -
            "UV_LINK_MODE": "copy", "VIRTUAL_ENV": ""}  # fmt: skip
     shipped = Dockerfile.parse(IMAGES[image]).environment_stage
     for run in (r for r in shipped.all("RUN") if "uv sync" in r):
-        command = shlex.split(run[run.index("uv sync") :])
+        command = [uv_executable(), *shlex.split(run[run.index("uv sync") :])[1:]]
         subprocess.run(
             command, cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=600
         )

@@ -8,14 +8,16 @@ become Available, Services find their pods' ports, PodDisruptionBudgets count th
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from tests.charts.helm import THIRD_PARTY_CRDS, VALUES, Helm
-from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
+from tests.fixtures.kube import REPO_ROOT, KubeCluster, control_plane, ensure_test_binaries
 from tests.fixtures.kube_nodes import fake_nodes
 from tests.fixtures.polling import eventually
 
@@ -315,3 +317,36 @@ def test_every_option_but_cloudnativepg_installs_with_prometheus_and_gateway_api
     assert signing_key_passphrase(installed) == passphrase
     assert can_i(installed, OPERATOR, "get", "secrets", "databases")
     assert not can_i(installed, OPERATOR, "create", "secrets", "databases")
+
+
+def documented_crd_upgrade() -> list[str]:
+    """The command docs/kubernetes.md gives for bringing CRDs up to date before an upgrade."""
+    docs = (REPO_ROOT / "docs" / "kubernetes.md").read_text()
+    [line] = [line for line in docs.splitlines() if line.startswith("kubectl apply --server-side")]
+    return line.split()[1:]
+
+
+def test_the_documented_step_upgrades_the_crds_helm_installed(
+    installed: KubeCluster, tmp_path: Path
+) -> None:
+    """Helm installed the CRDs from crds/ and leaves them alone on upgrade; the step in the
+    docs brings a changed CRD in over the fields Helm owns."""
+    args = documented_crd_upgrade()
+    chart_crds = REPO_ROOT / args[args.index("-f") + 1]
+    newer = tmp_path / "crds"
+    shutil.copytree(chart_crds, newer)
+    crd = yaml.safe_load((newer / "tenants.mosaico.dev.yaml").read_text())
+    version = crd["spec"]["versions"][0]
+    version["additionalPrinterColumns"].append(
+        {"name": "Upgraded", "type": "string", "jsonPath": ".spec.displayName"}
+    )
+    (newer / "tenants.mosaico.dev.yaml").write_text(yaml.safe_dump(crd))
+    args[args.index("-f") + 1] = str(newer)
+    installed.kubectl(*args)
+    [served] = [
+        c for c in objects(installed, "crd", namespace=None)
+        if c["metadata"]["name"] == "tenants.mosaico.dev"
+    ]  # fmt: skip
+    columns = {c["name"] for c in served["spec"]["versions"][0]["additionalPrinterColumns"]}
+    assert "Upgraded" in columns
+    installed.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(chart_crds))

@@ -18,7 +18,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.charts.helm import CNPG, MONITORING, THIRD_PARTY_CRDS, VALUES, Helm, project_crd_files
+from tests.charts.helm import (
+    CHARTS,
+    CNPG,
+    MONITORING,
+    THIRD_PARTY_CRDS,
+    VALUES,
+    Helm,
+    project_crd_files,
+)
 from tests.charts.schemas import LOCATIONS, write_builtin_schemas, write_crd_schemas
 from tests.fixtures.kube import REPO_ROOT, KubeCluster
 
@@ -82,6 +90,10 @@ def split(manifests: str) -> tuple[str, str, list[dict[str, Any]]]:
 CASES = {
     "defaults": {"values": [], "api_versions": []},
     "everything on": {"values": [VALUES / "full.yaml"], "api_versions": [MONITORING, CNPG]},
+    "production example": {
+        "values": [CHARTS / "mosaico" / "values-production.yaml"],
+        "api_versions": [MONITORING, CNPG],
+    },
     "kind dev loop": {
         "values": [KIND / "values-dev.yaml", KIND / "values-live.yaml"],
         "api_versions": [MONITORING, CNPG],

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
+from mosaico_operator.service_urls import is_in_cluster
+from mosaico_shared.auth import internal_audience
+from mosaico_shared.contracts.tenants import MODULES
 
 from tests.charts.helm import (
     CHARTS,
@@ -18,6 +23,8 @@ from tests.charts.helm import (
     named,
     of_kind,
 )
+from tools.chartgen import annotations
+from tools.chartgen import generate as chartgen
 
 FULL = VALUES / "full.yaml"
 WORKLOADS = ("Deployment",)
@@ -156,14 +163,15 @@ def test_settings_come_from_a_config_map_and_secrets_from_references(
     assert crm["envFrom"] == [{"configMapRef": {"name": "crm-config"}}]
     env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in crm["env"]}
     assert env["MOSAICO_DATABASE_URL"] == {"name": "mosaico-database", "key": "url"}
-    assert env["MOSAICO_INTERNAL_TOKEN"] == {"name": "mosaico-internal-token", "key": "token"}
+    assert set(env) == {"MOSAICO_DATABASE_URL"}  # no shared internal credential
     config = named(default_render, "ConfigMap", "crm-config")["data"]
     assert config["MOSAICO_IDENTITY_URL"] == "http://identity:8000"
     assert config["MOSAICO_LOG_LEVEL"] == "INFO"
     assert all(key.startswith("MOSAICO_") for key in config)
     # No secret value is ever written into a ConfigMap or an env value.
     for cm in of_kind(default_render, "ConfigMap"):
-        assert not any("TOKEN" in key or "PASSWORD" in key for key in cm.get("data", {}))
+        keys = set(cm.get("data", {})) - {"MOSAICO_CALLER_TOKENS_DIR"}  # a path, not a token
+        assert not any("TOKEN" in key or "PASSWORD" in key for key in keys)
 
     full_identity = named(full_render, "ConfigMap", "identity-config")["data"]
     assert full_identity["MOSAICO_ACCESS_TOKEN_TTL_SECONDS"] == "600"
@@ -181,16 +189,83 @@ def test_a_config_change_rolls_the_pods(helm: Helm) -> None:
     assert checksum() != checksum("crm.config.logLevel=DEBUG")
 
 
-def test_the_internal_token_secret_is_generated_unless_one_is_named(helm: Helm) -> None:
-    generated = named(helm.template(), "Secret", "mosaico-internal-token")
-    assert generated["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
-    assert len(generated["data"]["token"]) >= 48
-    objects = helm.template(set_values=["global.internalToken.existingSecret=platform-token"])
-    assert [o["metadata"]["name"] for o in of_kind(objects, "Secret")] == ["identity-signing-key"]
-    for name, pod in pod_specs(objects):
-        refs = [e["valueFrom"]["secretKeyRef"] for e in pod["containers"][0]["env"]
-                if e["name"] == "MOSAICO_INTERNAL_TOKEN"]  # fmt: skip
-        assert refs == [{"name": "platform-token", "key": "token"}], name
+def test_no_shared_internal_secret_exists_and_no_pod_mounts_the_default_token(
+    default_render: list[dict[str, Any]],
+) -> None:
+    assert [o["metadata"]["name"] for o in of_kind(default_render, "Secret")] == [
+        "identity-signing-key"
+    ]
+    for name, pod in pod_specs(default_render):
+        if name != "mosaico-operator":
+            assert pod["automountServiceAccountToken"] is False, name
+
+
+def _projected(pod: dict[str, Any], volume: str) -> list[dict[str, Any]]:
+    (found,) = [v for v in pod["volumes"] if v["name"] == volume]
+    return [
+        s["serviceAccountToken"]
+        for s in found["projected"]["sources"]
+        if "serviceAccountToken" in s
+    ]
+
+
+def test_the_operator_holds_one_token_per_module_each_for_that_modules_audience(
+    default_render: list[dict[str, Any]],
+) -> None:
+    pod = named(default_render, "Deployment", "mosaico-operator")["spec"]["template"]["spec"]
+    tokens = _projected(pod, "callers")
+    assert {t["path"]: t["audience"] for t in tokens} == {m: internal_audience(m) for m in MODULES}
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    assert env["MOSAICO_CALLER_TOKENS_DIR"] == "/var/run/secrets/mosaico/callers"
+    assert is_in_cluster(env["MOSAICO_IDENTITY_URL"])
+    mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    assert mounts["callers"] == env["MOSAICO_CALLER_TOKENS_DIR"]
+
+
+def test_modules_call_identity_with_their_own_token_and_review_callers_with_another(
+    default_render: list[dict[str, Any]],
+) -> None:
+    crm = named(default_render, "Deployment", "crm")["spec"]["template"]["spec"]
+    assert _projected(crm, "callers") == [
+        {"path": "identity", "audience": internal_audience("identity"), "expirationSeconds": 3600}
+    ]
+    (api_token,) = _projected(crm, "kube-api-access")
+    assert "audience" not in api_token  # the API server's own: TokenReview only
+    identity = named(default_render, "Deployment", "identity")["spec"]["template"]["spec"]
+    assert [v["name"] for v in identity["volumes"] if v["name"] == "callers"] == []
+    config = named(default_render, "ConfigMap", "identity-config")["data"]
+    assert config["MOSAICO_INTERNAL_AUTH"] == "kubernetes"
+    callers = json.loads(config["MOSAICO_INTERNAL_CALLERS"])
+    assert callers["system:serviceaccount:mosaico:mosaico-operator"] == "operator"
+    assert callers["system:serviceaccount:mosaico:crm"] == "crm"
+    assert set(callers.values()) == {"operator", *MODULES} - {"identity"}
+    crm_config = named(default_render, "ConfigMap", "crm-config")["data"]
+    assert json.loads(crm_config["MOSAICO_INTERNAL_CALLERS"]) == {
+        "system:serviceaccount:mosaico:mosaico-operator": "operator"
+    }
+
+
+def test_each_module_may_review_tokens_and_nothing_more(
+    default_render: list[dict[str, Any]],
+) -> None:
+    roles = {r["metadata"]["name"]: r for r in of_kind(default_render, "ClusterRole")}
+    bindings = of_kind(default_render, "ClusterRoleBinding")
+    for module in ("identity", "crm", "finance"):
+        (binding,) = [b for b in bindings if b["subjects"][0]["name"] == module]
+        role = roles[binding["roleRef"]["name"]]
+        assert role["rules"] == [
+            {
+                "apiGroups": ["authentication.k8s.io"],
+                "resources": ["tokenreviews"],
+                "verbs": ["create"],
+            }
+        ]
+
+
+def test_the_modules_the_chart_knows_are_the_platforms() -> None:
+    lib = (CHARTS / "mosaico-lib" / "templates" / "_callers.tpl").read_text()
+    listed = lib.split('define "mosaico-lib.callers.modules" -}}')[1].split("{{-")[0].split()
+    assert tuple(listed) == MODULES
 
 
 def test_identity_encrypts_its_signing_keys_with_a_generated_kept_passphrase(
@@ -485,7 +560,8 @@ def test_a_module_dashboard_is_the_same_for_every_module(full_render: list[dict[
 def test_a_new_module_brings_its_dashboard_rules_and_route_with_a_few_values(
     helm: Helm, tmp_path: Any
 ) -> None:
-    """What the next module's chart will be: Chart.yaml, the one-line template, and values."""
+    """What the next module's chart will be: Chart.yaml, the one-line template, and what
+    `make charts` writes (values, schema, dashboard)."""
     chart = helm.charts / "notifications"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text(
@@ -494,36 +570,73 @@ def test_a_new_module_brings_its_dashboard_rules_and_route_with_a_few_values(
     (chart / "templates" / "module.yaml").write_text(
         (CHARTS / "crm" / "templates" / "module.yaml").read_text()
     )
-    (chart / "values.yaml").write_text(
-        "module: notifications\nimage: {repository: mosaico/notifications}\n"
-    )
-    (chart / "values.schema.json").write_text(
-        (CHARTS / "mosaico-lib" / "module.values.schema.json").read_text()
-    )
+    chartgen.write(chartgen.module_chart_files(chart))
     helm.run("dependency", "build", "--skip-refresh", str(chart))
     objects = helm.template("notifications", api_versions=[MONITORING])
     kinds = sorted(o["kind"] for o in objects)
-    assert kinds == sorted(["ServiceAccount", "ConfigMap", "ConfigMap", "Deployment", "Service",
+    assert kinds == sorted(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
+                            "ConfigMap", "Deployment", "Service",
                             "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
                             "ServiceMonitor", "PrometheusRule", "Module"])  # fmt: skip
     rule = named(objects, "PrometheusRule", "notifications")
     assert rule["spec"]["groups"][0]["name"] == "mosaico-notifications"
+    dashboard = named(objects, "ConfigMap", "notifications-dashboard")
+    assert "grafana_dashboard" in dashboard["metadata"]["labels"]
+    assert json.loads(dashboard["data"]["mosaico-notifications.json"])["title"] == (
+        "Mosaico / notifications"
+    )
+    deployment = named(objects, "Deployment", "notifications")["spec"]["template"]["spec"]
+    assert deployment["containers"][0]["image"] == "ghcr.io/mosaico/notifications:0.1.0"
+
+
+def test_what_make_charts_writes_is_current() -> None:
+    """Module values, schemas, dashboards and the operator chart's CRDs are generated
+    from one source each; a change there must be followed by `make charts`."""
+    stale = chartgen.stale_files(chartgen.generated())
+    assert not stale, f"run `make charts`: stale {[str(p) for p in stale]}"
+
+
+def test_module_charts_share_one_values_schema() -> None:
+    schemas = {(CHARTS / m / "values.schema.json").read_text() for m in MODULE_CHARTS}
+    assert len(schemas) == 1
+
+
+@pytest.mark.parametrize("chart", MODULE_CHARTS)
+def test_helm_show_values_documents_every_module_value(helm: Helm, chart: str) -> None:
+    """`helm show values <module>` is the whole story: every default, each with its
+    `## @param` line, and nothing merged in later by a template."""
+    shown = helm.run("show", "values", helm.chart(chart)).stdout
+    params = annotations.parse(shown, chart)
+    documented = {p.path for p in params.values() if not p.extra}
+    opaque = {p.path for p in params.values() if p.opaque}
+
+    def paths(values: dict[str, Any], prefix: str = "") -> Iterator[str]:
+        for key, value in values.items():
+            path = f"{prefix}{key}"
+            if isinstance(value, dict) and value and path not in opaque:
+                yield from paths(value, f"{path}.")
+            else:
+                yield path
+
+    assert set(paths(yaml.safe_load(shown))) == documented
+    rendered = helm.template(chart)
     assert (
-        "grafana_dashboard"
-        in named(objects, "ConfigMap", "notifications-dashboard")["metadata"]["labels"]
+        named(rendered, "Deployment", chart)["spec"]["template"]["spec"]["containers"][0][
+            "readinessProbe"
+        ]["periodSeconds"]
+        == yaml.safe_load(shown)["readinessProbe"]["periodSeconds"]
     )
 
 
-def test_module_charts_share_the_library_values_schema() -> None:
-    library = (CHARTS / "mosaico-lib" / "module.values.schema.json").read_text()
-    for module in MODULE_CHARTS:
-        assert (CHARTS / module / "values.schema.json").read_text() == library, module
-
-
-def test_the_operator_chart_takes_its_crds_from_manifests() -> None:
+def test_the_operator_chart_ships_the_crds_of_manifests() -> None:
+    """A real directory (a packaged chart carries no links), the same files as manifests/crds."""
     crds = CHARTS / "mosaico-operator" / "crds"
-    assert crds.is_symlink()
-    assert crds.resolve() == (CHARTS.parent / "manifests" / "crds").resolve()
+    assert crds.is_dir()
+    assert not crds.is_symlink()
+    manifests = CHARTS.parent / "manifests" / "crds"
+    assert sorted(p.name for p in crds.iterdir()) == sorted(p.name for p in manifests.iterdir())
+    for path in manifests.iterdir():
+        assert (crds / path.name).read_text() == path.read_text(), path.name
 
 
 @pytest.mark.parametrize(
@@ -546,3 +659,25 @@ def test_the_schemas_refuse_values_that_cannot_work(
 ) -> None:
     with pytest.raises(AssertionError, match=complaint):
         helm.template(set_values=[setting])
+
+
+def test_the_production_example_serves_https_only_with_a_certificate(helm: Helm) -> None:
+    objects = helm.template(
+        values=[CHARTS / "mosaico" / "values-production.yaml"], api_versions=[MONITORING, CNPG]
+    )
+    ingress = named(objects, "Ingress", "mosaico")
+    assert ingress["spec"]["tls"] == [
+        {"secretName": "mosaico-tls", "hosts": ["mosaico.example.com.br"]}
+    ]
+    assert ingress["spec"]["rules"][0]["host"] == "mosaico.example.com.br"
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["traefik.ingress.kubernetes.io/router.tls"] == "true"
+    assert annotations["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
+    assert annotations["cert-manager.io/cluster-issuer"]
+    assert named(objects, "Cluster", "mosaico-postgres")["spec"]["instances"] == 3
+    images = {
+        c["image"] for d in of_kind(objects, "Deployment")
+        for c in d["spec"]["template"]["spec"]["containers"]
+    }  # fmt: skip
+    assert images == {f"ghcr.io/mosaico/{m}:0.1.0" for m in (*MODULE_CHARTS, "operator")}
+    assert named(objects, "Deployment", "mosaico-operator")["spec"]["replicas"] == 2

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,10 @@ from mosaico_devstack.postgres import LocalPostgres
 
 from tests.charts.conftest import helm, k8s_bin  # noqa: F401
 from tests.charts.helm import MONITORING, Helm
+from tests.fixtures.callers import internal_auth_env
 from tests.fixtures.kube import KubeCluster
-from tests.fixtures.tenants import INTERNAL_TOKEN, make_tenant_factory
+from tests.fixtures.polling import eventually
+from tests.fixtures.tenants import make_tenant_factory
 from tests.observability.operator import apply_tenants, running_operator
 from tests.observability.promql import rule_groups
 
@@ -71,6 +73,21 @@ class Prometheus:
         body: dict[str, Any] = reply.json()
         return body
 
+    def value(self, promql: str) -> float | None:
+        """The single value ``promql`` yields now, or None when it yields nothing."""
+        result = self.query(promql).get("data", {}).get("result", [])
+        return float(result[0]["value"][1]) if result else None
+
+    def wait_for_scrapes(self, count: int = 1, *, of: str = "") -> None:
+        """Wait until every target (or those matching ``of``, a label matcher) has
+        been scraped ``count`` times from now on: what a fixed sleep used to guess."""
+        for _ in range(count):
+            since = time.time()
+            eventually(
+                lambda since=since: (self.value(f"min(timestamp(up{{{of}}}))") or 0) > since,
+                what=f"a scrape of up{{{of}}} after {since}",
+            )
+
 
 MODULES = ("crm", "finance")
 
@@ -83,8 +100,8 @@ def module_server(
     port = free_port()
     env = {
         **os.environ,
-        "MOSAICO_DATABASE_URL": postgres.app_url,
-        "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "MOSAICO_DATABASE_URL": postgres.module_url(module),
+        **internal_auth_env(module),
         "MOSAICO_IDENTITY_URL": identity_url,
     }
     with log.open("wb") as out:
@@ -95,7 +112,7 @@ def module_server(
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(f"{base}/{module}/readyz", timeout=60, alive=process)
+        wait_for_http(f"{base}/{module}/readyz", timeout=180, alive=process)
         yield base
     finally:
         process.terminate()
@@ -106,12 +123,17 @@ def module_server(
 
 
 def generate_traffic(
-    postgres: LocalPostgres, identity_url: str, module_urls: dict[str, str], *, rounds: int = 2
+    postgres: LocalPostgres,
+    identity_url: str,
+    module_urls: dict[str, str],
+    *,
+    between_rounds: Callable[[], None],
+    rounds: int = 2,
 ) -> None:
     """Real requests: tenants made as the operator makes them (databases, registry,
     onboarding in every module), then rounds of logins, authenticated reads (200), missing
-    objects (404) and a bad login (401), a few scrapes apart, as live traffic is (a
-    counter seen only once has no increase)."""
+    objects (404) and a bad login (401), with ``between_rounds`` (scrapes) between them,
+    as live traffic is spread (a counter seen only once has no increase)."""
     clients = {
         module: httpx.Client(base_url=url, timeout=30) for module, url in module_urls.items()
     }
@@ -127,7 +149,7 @@ def generate_traffic(
         tenants = [make_tenant(modules=tuple(clients)) for _ in range(3)]
         for round_ in range(rounds):
             if round_:
-                time.sleep(2.5)
+                between_rounds()
             for tenant in tenants:
                 headers = tenant.auth()
                 for _ in range(5):
@@ -211,12 +233,18 @@ def prometheus(
         )  # fmt: skip
         server = Prometheus(f"http://127.0.0.1:{port}")
         try:
-            wait_for_http(f"{server.url}/-/ready", timeout=60, alive=process)
-            time.sleep(1.5)  # a first scrape of the operator before it reconciles anything
+            wait_for_http(f"{server.url}/-/ready", timeout=180, alive=process)
+            # A first scrape of the operator before it reconciles anything.
+            server.wait_for_scrapes(of='job="mosaico-operator-metrics"')
             apply_tenants(kube, operator)
-            generate_traffic(postgres, identity_server, module_urls)
+            generate_traffic(
+                postgres,
+                identity_server,
+                module_urls,
+                between_rounds=lambda: server.wait_for_scrapes(2),
+            )
             # Two scrapes after the traffic, so every rate() over 1m has its two samples.
-            time.sleep(3.5)
+            server.wait_for_scrapes(2)
             yield server
         finally:
             server.client.close()

@@ -21,8 +21,9 @@ from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
 
 from tests.charts.helm import Helm
+from tests.fixtures.callers import in_cluster_url, operator_env
 from tests.fixtures.kube import REPO_ROOT, KubeCluster
-from tests.fixtures.tenants import INTERNAL_TOKEN, valid_cnpj, valid_cpf
+from tests.fixtures.tenants import valid_cnpj, valid_cpf
 
 # Its own namespace and plan, so nothing here meets the operator tests' objects.
 NAMESPACE = "mosaico-observability"
@@ -71,11 +72,11 @@ def service_account_kubeconfig(kube: KubeCluster, path: Path) -> Path:
 def platform_objects(postgres: LocalPostgres, identity_url: str) -> list[dict[str, Any]]:
     return [
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "postgres-admin", "namespace": NAMESPACE},
-         "stringData": {"dsn": postgres.dsn()}},
+         "stringData": {"dsn": postgres.operator_dsn()}},
         {"apiVersion": "mosaico.dev/v1alpha1", "kind": "Module", "metadata": {"name": "identity"},
          "spec": {"database": {"adminSecretRef": {"name": "postgres-admin", "namespace": NAMESPACE, "key": "dsn"},
-                               "owner": "mosaico"},
-                  "serviceUrl": identity_url, "onboardingPath": "/identity/internal/tenants/{tenant}/onboard",
+                               "owner": "identity"},
+                  "serviceUrl": in_cluster_url("identity", identity_url), "onboardingPath": "/identity/internal/tenants/{tenant}/onboard",
                   "version": "0.1.0"}},
         {"apiVersion": "mosaico.dev/v1alpha1", "kind": "Plan", "metadata": {"name": PLAN},
          "spec": {"displayName": "Observability", "price": "0.00", "billingCycle": "monthly",
@@ -109,8 +110,7 @@ def running_operator(
     env = {
         **os.environ,
         "KUBECONFIG": str(service_account_kubeconfig(kube, workdir / "operator.kubeconfig")),
-        "MOSAICO_IDENTITY_URL": identity_url,
-        "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        **operator_env(identity_url),
         "MOSAICO_OPERATOR_NAMESPACE": NAMESPACE,
         "MOSAICO_BACKUP_DIR": str(workdir / "backups"),
         "MOSAICO_METRICS_PORT": str(metrics_port),
@@ -126,7 +126,7 @@ def running_operator(
         process = subprocess.Popen([sys.executable, "-m", "mosaico_operator"], env=env,
                                    stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     try:
-        wait_for_http(f"http://127.0.0.1:{health_port}/healthz", timeout=60, alive=process)
+        wait_for_http(f"http://127.0.0.1:{health_port}/healthz", timeout=180, alive=process)
         yield RunningOperator(metrics_port=metrics_port, log=log, tenants=names)
     finally:
         for name in names:

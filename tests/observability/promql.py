@@ -31,10 +31,14 @@ class Query:
     expr: str
     dashboard: str = ""
     panel: str = ""
+    constants: tuple[tuple[str, str], ...] = ()  # the dashboard's constant variables
 
     @property
     def promql(self) -> str:
         expr = self.expr
+        # Longest names first: $job before a hypothetical $jo.
+        for name, value in sorted(self.constants, key=lambda c: -len(c[0])):
+            expr = expr.replace(f"${name}", value)
         for variable, value in GRAFANA_VARIABLES.items():
             expr = expr.replace(variable, value)
         assert "$" not in expr, f"unsubstituted variable in {self.source}: {expr}"
@@ -61,6 +65,15 @@ def rule_queries(objects: list[dict[str, Any]]) -> list[Query]:
     ]
 
 
+def constants(dashboard: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The dashboard's constant variables, which Grafana puts into queries as they are."""
+    return tuple(
+        (variable["name"], str(variable["query"]))
+        for variable in dashboard.get("templating", {}).get("list", [])
+        if variable.get("type") == "constant"
+    )
+
+
 def panel_queries(dashboard: dict[str, Any]) -> list[Query]:
     return [
         Query(
@@ -68,6 +81,7 @@ def panel_queries(dashboard: dict[str, Any]) -> list[Query]:
             target["expr"],
             dashboard["title"],
             panel["title"],
+            constants(dashboard),
         )
         for panel in dashboard["panels"]
         for target in panel.get("targets", [])
@@ -81,6 +95,10 @@ def variable_queries(dashboard: dict[str, Any]) -> list[Query]:
         match = re.fullmatch(r"label_values\((.+),\s*\w+\)", str(variable.get("query", "")))
         if match:
             queries.append(
-                Query(f"dashboard {dashboard['title']} / ${variable['name']}", match.group(1))
+                Query(
+                    f"dashboard {dashboard['title']} / ${variable['name']}",
+                    match.group(1),
+                    constants=constants(dashboard),
+                )
             )
     return queries

@@ -88,3 +88,12 @@ def test_the_cluster_only_list_stays_small(rendered: list[dict[str, Any]]) -> No
     panels = [(d["title"], p["title"]) for d in dashboards(rendered) for p in d["panels"]]
     assert set(panels) >= NEEDS_A_CLUSTER
     assert len(NEEDS_A_CLUSTER) <= len(panels) // 8
+
+
+def test_every_module_reports_identity_reachable(prometheus: Prometheus) -> None:
+    reply = prometheus.query('mosaico_dependency_up{dependency="identity"}')
+    seen = {r["metric"]["module"]: r["value"][1] for r in reply["data"]["result"]}
+    assert seen == {"crm": "1", "finance": "1"}
+    firing = {a["labels"]["alertname"] for a in
+              prometheus.client.get("/api/v1/alerts").json()["data"]["alerts"]}  # fmt: skip
+    assert "MosaicoIdentityUnreachable" not in firing

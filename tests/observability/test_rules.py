@@ -99,6 +99,66 @@ UNIT_TESTS: list[dict[str, Any]] = [
         ],
     },
     {
+        "name": "a pod that cannot reach identity is an alert, not an unready pod",
+        "interval": "1m",
+        "input_series": [
+            {
+                "series": 'mosaico_dependency_up{job="crm", namespace="mosaico", pod="crm-0", module="crm", dependency="identity"}',
+                "values": "1 1 0x10",
+            },
+            {
+                "series": 'mosaico_dependency_up{job="crm", namespace="mosaico", pod="crm-1", module="crm", dependency="identity"}',
+                "values": "1x12",
+            },
+        ],
+        "alert_rule_test": [
+            {"eval_time": "4m", "alertname": "MosaicoIdentityUnreachable", "exp_alerts": []},
+            {
+                "eval_time": "10m",
+                "alertname": "MosaicoIdentityUnreachable",
+                "exp_alerts": [
+                    {
+                        "exp_labels": {"severity": "warning", "module": "crm"},
+                        "exp_annotations": {
+                            "summary": "crm: pods cannot reach identity",
+                            "description": "1 crm pods have not reached identity's signing keys for 5 minutes; they stay ready and serve from cached keys and tenant status, but new tenants and rotated keys fail there.",
+                        },
+                    }
+                ],
+            },
+        ],
+    },
+    {
+        "name": "a circuit breaker that stays open alerts with the dependency it guards",
+        "interval": "1m",
+        "input_series": [
+            {
+                "series": 'mosaico_circuit_breaker_state{job="finance", namespace="mosaico", pod="finance-0", dependency="identity"}',
+                "values": "0 0 2x10",
+            },
+        ],
+        "alert_rule_test": [
+            {"eval_time": "4m", "alertname": "MosaicoCircuitBreakerOpen", "exp_alerts": []},
+            {
+                "eval_time": "10m",
+                "alertname": "MosaicoCircuitBreakerOpen",
+                "exp_alerts": [
+                    {
+                        "exp_labels": {
+                            "severity": "warning",
+                            "module": "finance",
+                            "dependency": "identity",
+                        },
+                        "exp_annotations": {
+                            "summary": "finance: calls to a dependency are paused",
+                            "description": "The circuit breaker from finance to identity has been open for 5 minutes: requests that need it answer 503.",
+                        },
+                    }
+                ],
+            },
+        ],
+    },
+    {
         "name": "a tenant provisioning failure alerts at once, with its reason",
         "interval": "1m",
         "input_series": [

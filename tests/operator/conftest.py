@@ -16,8 +16,8 @@ from kubernetes import client
 from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
 
+from tests.fixtures.callers import internal_auth_env, operator_env
 from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
-from tests.fixtures.tenants import INTERNAL_TOKEN
 from tests.operator.objects import (
     CRDS,
     NAMESPACE,
@@ -72,7 +72,7 @@ def module_services(
     env = {
         **os.environ,
         "MOSAICO_DATABASE_URL": postgres.app_url,
-        "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        **internal_auth_env("crm"),
         "MOSAICO_IDENTITY_URL": identity_server,
     }
     log = tmp_path_factory.mktemp("modules") / "modules.log"
@@ -83,7 +83,7 @@ def module_services(
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(f"{base}/crm/healthz", timeout=60, alive=process)
+        wait_for_http(f"{base}/crm/healthz", timeout=180, alive=process)
         yield base
     finally:
         stop_process(process)
@@ -97,8 +97,8 @@ def crm_service(
     port = free_port()
     env = {
         **os.environ,
-        "MOSAICO_DATABASE_URL": postgres.app_url,
-        "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "MOSAICO_DATABASE_URL": postgres.module_url("crm"),
+        **internal_auth_env("crm"),
         "MOSAICO_IDENTITY_URL": identity_server,
         "MOSAICO_TENANT_STATUS_TTL_SECONDS": "0.2",
     }
@@ -110,7 +110,7 @@ def crm_service(
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(f"{base}/crm/healthz", timeout=60, alive=process)
+        wait_for_http(f"{base}/crm/healthz", timeout=180, alive=process)
         yield base
     finally:
         stop_process(process)
@@ -159,7 +159,10 @@ def install_platform(kube: KubeCluster, postgres: LocalPostgres, urls: dict[str,
     """Namespace, admin Secret, Modules and Plans, as the charts would install them."""
     kube.kubectl("create", "namespace", NAMESPACE, check=False)
     secret = admin_secret(postgres)
-    modules = [module_object("identity", urls["identity"]), module_object("crm", urls["crm"])]
+    modules = [
+        module_object("identity", urls["identity"], owner="identity"),
+        module_object("crm", urls["crm"], owner="crm"),
+    ]
     modules += [module_object(m, urls["modules"]) for m in STAND_IN_MODULES if m != "crm"]
     plans = [
         plan_object("empresa", ["identity", *STAND_IN_MODULES], maxUsers=20, maxProducts=5000),
@@ -202,17 +205,19 @@ def launch_operator(
     """``python -m mosaico_operator`` as the operator's service account, healthy.
 
     ``settings`` are ``MOSAICO_*`` variables on top of quick test timings (standalone,
-    drift every 3 s, retries after 1 s)."""
+    drift every 3 s, retries after 1 s) and a durable backup folder."""
     workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "backups").mkdir(exist_ok=True)
     kubeconfig = service_account_kubeconfig(kube, workdir / "operator.kubeconfig")
     metrics_port, health_port = free_port(), free_port()
     env = {
         **os.environ,
         "KUBECONFIG": str(kubeconfig),
-        "MOSAICO_IDENTITY_URL": identity_url,
-        "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        **operator_env(identity_url),
         "MOSAICO_OPERATOR_NAMESPACE": NAMESPACE,
         "MOSAICO_BACKUP_DIR": str(workdir / "backups"),
+        # A folder of this machine outlives the operator process: Delete is honoured.
+        "MOSAICO_BACKUP_DURABLE": "true",
         "MOSAICO_DRIFT_INTERVAL_SECONDS": "3",
         "MOSAICO_RETRY_DELAY_SECONDS": "1",
         "MOSAICO_RETRY_MAX_DELAY_SECONDS": "4",
@@ -235,7 +240,7 @@ def launch_operator(
         env=env,
     )
     try:
-        wait_for_http(running.health_url, timeout=60, alive=running.process)
+        wait_for_http(running.health_url, timeout=180, alive=running.process)
     except Exception:
         stop_process(running.process)
         print(running.log_tail())

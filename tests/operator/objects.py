@@ -14,9 +14,10 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from mosaico_devstack.ports import wait_for_http
-from mosaico_devstack.postgres import LocalPostgres
+from mosaico_devstack.postgres import APP_ROLE, LocalPostgres
 from mosaico_operator.models import GROUP, VERSION
 
+from tests.fixtures.callers import in_cluster_url
 from tests.fixtures.kube import REPO_ROOT, KubeCluster
 from tests.fixtures.polling import eventually
 from tests.fixtures.tenants import valid_cnpj, valid_cpf
@@ -30,7 +31,11 @@ STAND_IN_MODULES = ("crm", "commerce", "finance", "payments", "notifications")
 _names = itertools.count(1)
 
 
-def module_object(name: str, url: str, *, secret: str = "postgres-admin") -> dict[str, Any]:
+def module_object(
+    name: str, url: str, *, secret: str = "postgres-admin", owner: str = APP_ROLE
+) -> dict[str, Any]:
+    """The Module a chart renders for ``name``, whose process listens at local ``url``;
+    ``owner`` is the module's PostgreSQL role (stand-ins share the test modules' one)."""
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "Module",
@@ -38,9 +43,9 @@ def module_object(name: str, url: str, *, secret: str = "postgres-admin") -> dic
         "spec": {
             "database": {
                 "adminSecretRef": {"name": secret, "namespace": NAMESPACE, "key": "dsn"},
-                "owner": "mosaico",
+                "owner": owner,
             },
-            "serviceUrl": url,
+            "serviceUrl": in_cluster_url(name, url),
             "onboardingPath": f"/{name}/internal/tenants/{{tenant}}/onboard",
             "version": "0.1.0",
         },
@@ -48,12 +53,13 @@ def module_object(name: str, url: str, *, secret: str = "postgres-admin") -> dic
 
 
 def admin_secret(postgres: LocalPostgres) -> dict[str, Any]:
-    """The Secret Modules point at: a superuser DSN of the test PostgreSQL."""
+    """The Secret Modules point at: the operator's role, which may create databases and
+    roles but is no superuser."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": {"name": "postgres-admin", "namespace": NAMESPACE},
-        "stringData": {"dsn": postgres.dsn()},
+        "stringData": {"dsn": postgres.operator_dsn()},
     }
 
 
@@ -98,7 +104,7 @@ class RunningOperator:
             self.process = subprocess.Popen(
                 self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT
             )
-        wait_for_http(self.health_url, timeout=60, alive=self.process)
+        wait_for_http(self.health_url, timeout=180, alive=self.process)
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

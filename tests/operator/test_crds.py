@@ -12,6 +12,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from mosaico_operator.crds import all_definitions, render
 from mosaico_operator.models import GROUP, VERSION, ModuleSpec, PlanSpec, TenantSpec
+from mosaico_operator.service_urls import is_in_cluster
 
 from tests.fixtures.kube import REPO_ROOT, KubeCluster
 from tests.operator.objects import CRDS, module_object, plan_object, tenant_name, tenant_object
@@ -34,7 +35,7 @@ def test_the_crd_files_are_generated_from_the_python_definitions() -> None:
 def test_the_samples_parse_as_the_operator_reads_them() -> None:
     kinds = {"Tenant": TenantSpec, "Plan": PlanSpec, "Module": ModuleSpec}
     seen = set()
-    for path in SAMPLES.glob("*.yaml"):
+    for path in SAMPLES.rglob("*.yaml"):
         for document in yaml.safe_load_all(path.read_text()):
             if document["kind"] in kinds:
                 kinds[document["kind"]].model_validate(document["spec"])
@@ -59,7 +60,7 @@ def test_the_crds_are_established_with_their_short_names(
 def test_the_samples_are_accepted_by_the_api_server(kube: KubeCluster, crds: list[str]) -> None:
     kube.kubectl("create", "namespace", "mosaico", check=False)
 
-    result = kube.kubectl("apply", "--dry-run=server", "-f", str(SAMPLES))
+    result = kube.kubectl("apply", "--dry-run=server", "--recursive", "-f", str(SAMPLES))
 
     assert "tenant.mosaico.dev/acme created (server dry run)" in result.stdout
 
@@ -85,7 +86,9 @@ def _rejection(objects: client.CustomObjectsApi, plural: str, body: dict[str, An
 TENANT_REJECTIONS = [
     pytest.param({"metadata__name": "a" * 41}, "at most 40 characters", id="name-too-long"),
     pytest.param({"metadata__name": "acme.corp"}, "DNS-safe", id="name-with-a-dot"),
-    pytest.param({"spec__cnpj": "1122233300018"}, "cnpj must be 14 digits", id="cnpj-shape"),
+    pytest.param({"spec__cnpj": "1122233300018"}, "cnpj must be 12 digits", id="cnpj-shape"),
+    pytest.param({"spec__cnpj": "12ABC34501DEAB"}, "cnpj must be 12 digits", id="cnpj-letter-dv"),
+    pytest.param({"spec__cnpj": "12ÁBC34501DE35"}, "cnpj must be 12 digits", id="cnpj-accent"),
     pytest.param({"spec__firstAdmin__cpf": "529.982.247"}, "cpf must be 11 digits", id="cpf-shape"),
     pytest.param({"spec__firstAdmin__email": "maria"}, "email must look like", id="email"),
     pytest.param({"spec__deletionPolicy": "Keep"}, "Retain or Delete", id="deletion-policy"),
@@ -118,6 +121,20 @@ def test_admission_accepts_a_valid_tenant(api: client.ApiClient, crds: list[str]
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("cnpj", ["12ABC34501DE35", "12.ABC.345/01DE-35", "11.222.333/0001-81"])
+def test_admission_accepts_numeric_and_alphanumeric_cnpjs(
+    api: client.ApiClient, crds: list[str], cnpj: str
+) -> None:
+    objects = client.CustomObjectsApi(api)
+
+    created = objects.create_cluster_custom_object(
+        GROUP, VERSION, "tenants", _tenant(spec__cnpj=cnpj), dry_run="All"
+    )
+
+    assert created["spec"]["cnpj"] == cnpj
+
+
+@pytest.mark.slow
 def test_admission_refuses_plans_and_modules_it_can_judge_alone(
     api: client.ApiClient, crds: list[str]
 ) -> None:
@@ -127,11 +144,56 @@ def test_admission_refuses_plans_and_modules_it_can_judge_alone(
     bad_cycle = copy.deepcopy(plan_object("caro", ["identity"]))
     bad_cycle["spec"]["billingCycle"] = "weekly"
     unknown_module = module_object("erp", "http://erp.mosaico.svc:8000")
-    bad_url = module_object("crm", "crm.mosaico.svc")
 
     assert "price must be a decimal" in _rejection(objects, "plans", bad_price)
     assert "weekly" in _rejection(objects, "plans", bad_cycle)
     assert "a Module is named after a known module" in _rejection(
         objects, "modules", unknown_module
     )
-    assert "serviceUrl must be an http(s) URL" in _rejection(objects, "modules", bad_url)
+
+
+def _module_at(url: str) -> dict[str, Any]:
+    module = module_object("crm", "http://127.0.0.1:8000")
+    module["spec"]["serviceUrl"] = url
+    return module
+
+
+OUTSIDE_THE_CLUSTER = [
+    "crm.mosaico.svc",
+    "http://127.0.0.1:8000",
+    "https://collector.example.com",
+    "http://crm.mosaico.svc.example.com",
+    "http://crm.mosaico.svc:8000/elsewhere",
+    "http://crm.mosaico.svc:8000@example.com",
+    "http://user@crm.mosaico.svc",
+    "ftp://crm.mosaico.svc",
+    "http://crm.svc",
+    "http://crm.mosaico.svc.cluster.local.example.com",
+    "http://CRM.mosaico.svc",
+]
+INSIDE_THE_CLUSTER = [
+    "http://crm.mosaico.svc",
+    "http://crm.mosaico.svc:8000",
+    "https://crm-api.tenants-prod.svc.cluster.local:8443",
+]
+
+
+@pytest.mark.parametrize("url", OUTSIDE_THE_CLUSTER)
+def test_a_module_url_outside_the_cluster_is_refused_at_admission(
+    api: client.ApiClient, crds: list[str], url: str
+) -> None:
+    objects = client.CustomObjectsApi(api)
+    assert "serviceUrl must be a Service inside the cluster" in _rejection(
+        objects, "modules", _module_at(url)
+    )
+    assert not is_in_cluster(url)  # the operator's own check agrees
+
+
+@pytest.mark.parametrize("url", INSIDE_THE_CLUSTER)
+def test_a_service_url_inside_the_cluster_is_admitted(
+    api: client.ApiClient, crds: list[str], url: str
+) -> None:
+    objects = client.CustomObjectsApi(api)
+    body = _module_at(url)
+    objects.create_cluster_custom_object(GROUP, VERSION, "modules", body, dry_run="All")
+    assert is_in_cluster(url)

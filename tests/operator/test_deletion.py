@@ -65,6 +65,49 @@ def test_deleting_with_delete_dumps_then_drops_every_database(
         assert len(dumps) == 1, dumps
         assert dumps[0].read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
     assert tenants.has_event(name, "DatabaseDropped", f"crm_{name.replace('-', '_')}")
+    assert tenants.has_event(name, "DatabaseDropped", "read back with pg_restore")
+
+
+def test_a_backup_that_cannot_be_written_holds_the_deletion_until_it_can(
+    operator: RunningOperator, tenants: Tenants, postgres: LocalPostgres, identity_server: str
+) -> None:
+    name = tenant_name()
+    tenants.create(tenant_object(name, modules=["crm"], deletionPolicy="Delete"))
+    tenants.wait_phase(name, "Ready")
+    accepted = tenants.condition(name, "DeletionPolicyAccepted")
+    assert (accepted["status"], accepted["reason"]) == ("True", "DurableBackups")
+    # The backup volume is gone (unmounted, say): no dump can be written.
+    away = operator.backup_dir.with_name("backups-away")
+    operator.backup_dir.rename(away)
+    try:
+        tenants.delete(name)
+
+        waits = eventually(
+            lambda: (
+                (c := tenants.condition(name, "DatabasesBackedUp")).get("status") == "False" and c
+            ),
+            what="a DatabasesBackedUp=False condition",
+        )
+        assert waits["reason"] == "BackupFailed"
+        assert "does not exist" in waits["message"]
+        assert tenants.has_event(name, "BackupFailed", "deletion waits")
+        assert tenants.status(name)["phase"] == "Deleting"
+        # Nothing is gone while no dump exists: identity knows the tenant, data is there.
+        response = httpx.get(
+            f"{identity_server}/identity/internal/tenants/{name}", headers=INTERNAL
+        )
+        assert response.status_code == 200
+        for database in databases_of(name, ["crm"]):
+            assert database_exists(postgres, database)
+    finally:
+        away.rename(operator.backup_dir)
+
+    eventually(lambda: tenants.get(name) is None, what="the deletion to finish once it can")
+    for database in databases_of(name, ["crm"]):
+        assert not database_exists(postgres, database)
+        assert len(list(operator.backup_dir.glob(f"{database}-*.dump"))) == 1
+    response = httpx.get(f"{identity_server}/identity/internal/tenants/{name}", headers=INTERNAL)
+    assert response.status_code == 404
 
 
 def test_a_tenant_whose_databases_cannot_be_reached_is_still_released(

@@ -8,13 +8,15 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from mosaico_devstack.postgres import LocalPostgres
+from mosaico_devstack.postgres import APP_ROLE, LocalPostgres
 from mosaico_operator.models import FirstAdminSpec, Limits, PlanSpec, TenantSpec
 from mosaico_operator.provisioning.errors import Rejected
 from mosaico_operator.provisioning.onboarding import ModuleTarget
 from mosaico_operator.provisioning.tenant import Services, TenantOutcome, provision_tenant
+from mosaico_shared.auth import CallerCredentials
 
-from tests.fixtures.tenants import INTERNAL_TOKEN, valid_cnpj, valid_cpf
+from tests.fixtures.callers import caller_tokens_dir
+from tests.fixtures.tenants import valid_cnpj, valid_cpf
 
 pytestmark = pytest.mark.slow
 
@@ -42,19 +44,25 @@ def spec(**changes: object) -> TenantSpec:
 
 
 def targets(postgres: LocalPostgres, identity: str, modules: str) -> dict[str, ModuleTarget]:
-    def target(module: str, url: str) -> ModuleTarget:
+    def target(module: str, url: str, owner: str) -> ModuleTarget:
         return ModuleTarget(
-            module=module, admin_dsn=postgres.dsn(), owner="mosaico", service_url=url
+            module=module, admin_dsn=postgres.operator_dsn(), owner=owner, service_url=url
         )
 
-    return {"identity": target("identity", identity), "crm": target("crm", modules)}
+    # identity runs as its own role; the stand-in crm as the test modules' one.
+    return {
+        "identity": target("identity", identity, "identity"),
+        "crm": target("crm", modules, APP_ROLE),
+    }
 
 
 def provision(
     slug: str, tenant: TenantSpec, where: dict[str, ModuleTarget], identity: str
 ) -> TenantOutcome:
     async def run() -> TenantOutcome:
-        services = Services.connect(identity, token=INTERNAL_TOKEN)
+        services = Services.connect(
+            identity, credentials=CallerCredentials(caller_tokens_dir("operator"))
+        )
         try:
             return await provision_tenant(
                 slug=slug, spec=tenant, plan=PLAN, modules=where, services=services,
@@ -79,7 +87,7 @@ def test_a_tenant_is_provisioned_without_kubernetes_and_again_without_changes(
         [f"identity_{slug.replace('-', '_')}", f"crm_{slug.replace('-', '_')}"]
     )
     assert again.created_databases == []
-    assert first.modules["crm"].schema_version == again.modules["crm"].schema_version == "0001"
+    assert first.modules["crm"].schema_version == again.modules["crm"].schema_version == "0003"
     assert first.first_admin is not None
     assert first.first_admin.created
     assert again.first_admin is not None
@@ -96,7 +104,10 @@ def test_a_module_outside_the_plan_is_rejected_before_anything_is_created(
 ) -> None:
     where = targets(postgres, identity_server, module_services)
     where["payments"] = ModuleTarget(
-        module="payments", admin_dsn=postgres.dsn(), owner="mosaico", service_url=module_services
+        module="payments",
+        admin_dsn=postgres.operator_dsn(),
+        owner=APP_ROLE,
+        service_url=module_services,
     )
 
     with pytest.raises(Rejected) as rejected:

@@ -13,6 +13,7 @@ from mosaico_operator.models import GROUP, VERSION
 
 from tests.fixtures.kube import KubeCluster
 from tests.operator.objects import (
+    NAMESPACE,
     RunningOperator,
     Tenants,
     apply,
@@ -133,3 +134,37 @@ def test_a_module_that_is_down_is_waited_for_with_a_clear_condition(
 
     tenants.wait_phase(name, "Ready")
     assert objects.get_cluster_custom_object(GROUP, VERSION, "modules", "payments")
+
+
+def test_an_admin_secret_that_is_no_dsn_is_waited_for_and_never_quoted(
+    operator: RunningOperator,
+    tenants: Tenants,
+    kube: KubeCluster,
+    platform: dict[str, str],
+) -> None:
+    # A garbled Secret (a password pasted where the DSN goes): libpq's own error would
+    # quote the word it stumbled on, here the password.
+    garbled = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "payments-garbled", "namespace": NAMESPACE},
+        "stringData": {"dsn": "host=127.0.0.1 user=postgres pasted-password-123"},
+    }
+    apply(kube, garbled, module_object("payments", platform["modules"], secret="payments-garbled"))
+    try:
+        name = tenant_name()
+        tenants.create(tenant_object(name, modules=["payments"]))
+
+        def waiting() -> dict[str, Any] | None:
+            condition = tenants.condition(name, "Ready")
+            return condition if condition.get("reason") == "InvalidDatabaseDsn" else None
+
+        condition = eventually(waiting, what="an InvalidDatabaseDsn condition")
+        assert "payments-garbled" in condition["message"]
+        everything = str(tenants.get(name)) + str(tenants.events(name))
+        assert "pasted-password-123" not in everything
+        assert "pasted-password-123" not in operator.log.read_text()
+    finally:
+        apply(kube, module_object("payments", platform["modules"]))
+
+    tenants.wait_phase(name, "Ready")

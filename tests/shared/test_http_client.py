@@ -7,13 +7,15 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Response
 from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_shared.circuit_breaker import BreakerState, CircuitBreaker
-from mosaico_shared.http_client import ServiceClient
-from mosaico_shared.problems import DependencyUnavailable, NotFound
+from mosaico_shared.http_client import ServiceClient, retry_wait
+from mosaico_shared.problems import BadGateway, DependencyUnavailable, NotFound
+from tenacity import RetryCallState
 
 pytestmark = pytest.mark.anyio
 
@@ -39,6 +41,16 @@ def _flaky_app() -> FastAPI:
     async def flaky_post() -> Response:
         calls["post"] += 1
         return Response(status_code=503)
+
+    @app.get("/slow")
+    async def slow() -> Response:
+        calls["slow"] += 1
+        await asyncio.sleep(30)
+        return Response(status_code=204)
+
+    @app.get("/not-json")
+    async def not_json() -> Response:
+        return Response("<html>proxy error</html>", media_type="application/json")
 
     @app.get("/down")
     async def down() -> Response:
@@ -129,4 +141,70 @@ async def test_client_errors_come_back_as_problems_with_the_remote_detail(server
     client = ServiceClient(server, name="remote")
     with pytest.raises(NotFound, match="no such thing"):
         await client.request("GET", "/missing")
+    await client.aclose()
+
+
+class Clock:
+    now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def half_open_breaker() -> CircuitBreaker:
+    """Opened by one failure, cooled down, ready for its one trial (and no second one
+    before a minute of this clock has passed)."""
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=1, reset_after=60, clock=clock)
+    breaker.record_failure()
+    clock.now += 60
+    assert breaker.state is BreakerState.HALF_OPEN
+    return breaker
+
+
+async def test_a_cancelled_trial_call_does_not_leave_the_breaker_stuck_half_open(server):
+    breaker = half_open_breaker()
+    client = ServiceClient(server, name="slow", attempts=1, breaker=breaker)
+    before = calls["slow"]
+    trial = asyncio.create_task(client.request("GET", "/slow"))
+    while calls["slow"] == before:  # the trial reached the server
+        await asyncio.sleep(0.01)
+    trial.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await trial
+    await client.request("GET", "/ok")  # the next call is the trial, and closes it
+    assert breaker.state is BreakerState.CLOSED
+    await client.aclose()
+
+
+class Exploding(httpx.AsyncBaseTransport):
+    """A transport failing in a way no retry rule names."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("unexpected")
+
+
+async def test_a_trial_raising_something_unexpected_counts_as_a_failure(server):
+    breaker = half_open_breaker()
+    client = ServiceClient("http://dependency", name="odd", breaker=breaker, transport=Exploding())
+    with pytest.raises(RuntimeError):
+        await client.request("GET", "/anything")
+    assert breaker.state is BreakerState.OPEN  # re-opened, not waiting on a lost trial
+    await client.aclose()
+
+
+def test_retry_jitter_is_at_most_the_backoff():
+    wait = retry_wait(0.1)
+    for attempt in (1, 2, 3):
+        state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+        state.attempt_number = attempt
+        base = 0.1 * 2 ** (attempt - 1)
+        waits = [wait(state) for _ in range(500)]
+        assert all(base <= w <= base + 0.1 + 1e-9 for w in waits), (attempt, max(waits))
+
+
+async def test_an_answer_that_is_not_json_is_a_bad_gateway(server):
+    client = ServiceClient(server, name="proxy")
+    with pytest.raises(BadGateway):
+        await client.get_json("/not-json", cached=False)
     await client.aclose()

@@ -2,16 +2,6 @@
 Settings wiring: non-secret MOSAICO_* variables in a ConfigMap, secrets by reference.
 */}}
 
-{{/* The Secret holding the internal credential shared by the operator and the modules. */}}
-{{- define "mosaico-lib.secrets.internalTokenName" -}}
-{{- $global := .Values.global | default dict -}}
-{{- default (printf "%s-internal-token" .Release.Name) (dig "internalToken" "existingSecret" "" $global) -}}
-{{- end -}}
-
-{{- define "mosaico-lib.secrets.internalTokenKey" -}}
-{{- dig "internalToken" "key" "token" (.Values.global | default dict) -}}
-{{- end -}}
-
 {{/* identity's in-cluster URL (its Service is named after the module). */}}
 {{- define "mosaico-lib.config.identityUrl" -}}
 {{- dig "identityUrl" "http://identity:8000" (.Values.global | default dict) -}}
@@ -20,6 +10,7 @@ Settings wiring: non-secret MOSAICO_* variables in a ConfigMap, secrets by refer
 {{/* The MOSAICO_* data of the module's ConfigMap, as YAML. */}}
 {{- define "mosaico-lib.config.data" -}}
 MOSAICO_IDENTITY_URL: {{ include "mosaico-lib.config.identityUrl" . | quote }}
+{{ include "mosaico-lib.callers.config" . }}
 {{- range $key, $value := .Values.config }}
 {{ printf "MOSAICO_%s" ($key | snakecase | upper) }}: {{ $value | toString | quote }}
 {{- end }}
@@ -51,11 +42,6 @@ env:
   - name: MOSAICO_DATABASE_URL
     valueFrom:
       secretKeyRef: {name: {{ $database.app.name }}, key: {{ $database.app.key }}}
-  - name: MOSAICO_INTERNAL_TOKEN
-    valueFrom:
-      secretKeyRef:
-        name: {{ include "mosaico-lib.secrets.internalTokenName" . }}
-        key: {{ include "mosaico-lib.secrets.internalTokenKey" . }}
 {{- range $name, $ref := merge (dict) .Values.extraSecretEnv .Values.generatedSecretEnv }}
   - name: {{ $name }}
     valueFrom:

@@ -80,6 +80,24 @@ rules:
     annotations:
       summary: "{{ $module }}: no replica is scraped"
       description: "Prometheus has reached no {{ $module }} pod for 5 minutes."
+  {{- if ne $module "identity" }}
+  - alert: MosaicoIdentityUnreachable
+    expr: |-
+      count(mosaico_dependency_up{ {{- $sel }}, dependency="identity"} == 0) > 0
+    for: 5m
+    labels: {severity: warning, module: {{ $module }}}
+    annotations:
+      summary: "{{ $module }}: pods cannot reach identity"
+      description: "{{ "{{" }} $value {{ "}}" }} {{ $module }} pods have not reached identity's signing keys for 5 minutes; they stay ready and serve from cached keys and tenant status, but new tenants and rotated keys fail there."
+  - alert: MosaicoCircuitBreakerOpen
+    expr: |-
+      max by (dependency) (mosaico_circuit_breaker_state{ {{- $sel }}}) == 2
+    for: 5m
+    labels: {severity: warning, module: {{ $module }}}
+    annotations:
+      summary: "{{ $module }}: calls to a dependency are paused"
+      description: "The circuit breaker from {{ $module }} to {{ "{{" }} $labels.dependency {{ "}}" }} has been open for 5 minutes: requests that need it answer 503."
+  {{- end }}
 {{- end -}}
 
 {{- define "mosaico-lib.monitoring.prometheusRule" -}}
@@ -97,37 +115,5 @@ metadata:
 spec:
   groups:
     - {{- include "mosaico-lib.monitoring.ruleGroup" . | nindent 6 }}
-{{- end }}
-{{- end -}}
-
-{{/*
-A Grafana dashboard ConfigMap. Params: context (root), name (object name), file
-(key, e.g. crm.json), json (the dashboard), component.
-*/}}
-{{- define "mosaico-lib.monitoring.dashboardConfigMap" -}}
-{{- $ctx := .context -}}
-{{- $dashboard := $ctx.Values.metrics.dashboard -}}
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .name }}
-  namespace: {{ $ctx.Release.Namespace }}
-  labels:
-    {{- include "mosaico-lib.labels.standard" (dict "context" $ctx "component" .component "name" .appName) | nindent 4 }}
-    {{- include "mosaico-lib.render.stringMap" $dashboard.labels | nindent 4 }}
-  annotations:
-    grafana_folder: {{ $dashboard.folder | quote }}
-    {{- with $dashboard.annotations }}
-    {{- include "mosaico-lib.render.stringMap" . | nindent 4 }}
-    {{- end }}
-data:
-  {{ .file }}: |-
-    {{- .json | nindent 4 }}
-{{- end -}}
-
-{{- define "mosaico-lib.monitoring.dashboard" -}}
-{{- if .Values.metrics.dashboard.enabled }}
-{{- $json := include "mosaico-lib.monitoring.moduleDashboard" . | fromYaml | toPrettyJson -}}
-{{- include "mosaico-lib.monitoring.dashboardConfigMap" (dict "context" . "component" "module" "name" (printf "%s-dashboard" (include "mosaico-lib.names.fullname" .)) "file" (printf "mosaico-%s.json" (include "mosaico-lib.names.module" .)) "json" $json) }}
 {{- end }}
 {{- end -}}

@@ -87,13 +87,11 @@ spec:
 
 {{/*
 Everything a module chart renders: `{{ include "mosaico-lib.module.all" . }}` in its
-templates/ is the whole chart. Values are the module's over the library defaults.
+templates/ is the whole chart, from the chart's own values.yaml.
 */}}
 {{- define "mosaico-lib.module.all" -}}
-{{- $values := include "mosaico-lib.values.module" . | fromYaml -}}
-{{- $ctx := dict "Values" $values "Release" .Release "Chart" .Chart "Capabilities" .Capabilities "Files" .Files "Template" .Template -}}
-{{- range $name := list "rbac.serviceAccount" "config.configMap" "config.generatedSecrets" "workloads.deployment" "network.service" "scaling.hpa" "scaling.podDisruptionBudget" "network.networkPolicy" "monitoring.serviceMonitor" "monitoring.prometheusRule" "monitoring.dashboard" "platform.module" "database.objects" }}
-{{- $rendered := include (printf "mosaico-lib.%s" $name) $ctx | trim }}
+{{- range $name := list "rbac.serviceAccount" "rbac.tokenReview" "config.configMap" "config.generatedSecrets" "workloads.deployment" "network.service" "scaling.hpa" "scaling.podDisruptionBudget" "network.networkPolicy" "monitoring.serviceMonitor" "monitoring.prometheusRule" "monitoring.dashboard" "platform.module" "database.objects" }}
+{{- $rendered := include (printf "mosaico-lib.%s" $name) $ | trim }}
 {{- if $rendered }}
 ---
 {{ $rendered }}

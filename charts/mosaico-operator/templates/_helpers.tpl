@@ -13,6 +13,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (include "mosaico-operator.name" .) .Values.serviceAccount.name -}}
 {{- end -}}
 
+{{/* identity's Service by its in-cluster name (the operator accepts no other). */}}
+{{- define "mosaico-operator.identityUrl" -}}
+{{- $global := .Values.global | default dict -}}
+{{- dig "operatorIdentityUrl" (printf "http://identity.%s.svc:8000" .Release.Namespace) $global -}}
+{{- end -}}
+
 {{- define "mosaico-operator.image" -}}
 {{- $global := .Values.global | default dict -}}
 {{- $registry := default .Values.image.registry $global.imageRegistry -}}

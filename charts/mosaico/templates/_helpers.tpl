@@ -4,14 +4,14 @@
 {{- end -}}
 
 {{/*
-The enabled module charts, as YAML: a list of {name, values} where values are the
-module's values over the library defaults (what the module chart itself renders).
+The enabled module charts, as YAML: a list of {name, values}, values being what the
+module chart itself renders with.
 */}}
 {{- define "mosaico.modules" -}}
 {{- $modules := list -}}
 {{- range $name, $sub := .Subcharts -}}
 {{- if $sub.Values.module -}}
-{{- $modules = append $modules (dict "name" $name "values" (include "mosaico-lib.values.module" $sub | fromYaml)) -}}
+{{- $modules = append $modules (dict "name" $name "values" $sub.Values) -}}
 {{- end -}}
 {{- end -}}
 {{- toYaml $modules -}}

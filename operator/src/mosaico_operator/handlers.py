@@ -173,15 +173,16 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
         except kopf.TemporaryError:
             return  # said in status and Events; the next tick tries again
 
-    @kopf.on.delete(
-        GROUP, VERSION, TENANTS, id="delete", retries=settings.delete_attempts, registry=registry
-    )
+    # No Kopf retry limit: delete_tenant counts attempts itself, and a failed backup
+    # waits for as long as it fails.
+    @kopf.on.delete(GROUP, VERSION, TENANTS, id="delete", registry=registry)
     async def remove_tenant(
         name: str,
         body: kopf.Body,
         spec: kopf.Spec,
         status: kopf.Status,
         meta: kopf.Meta,
+        patch: kopf.Patch,
         retry: int,
         **kwargs: Any,
     ) -> None:
@@ -189,6 +190,7 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
             operator,
             _event(name, body, spec, status, meta),
             modules=_modules(kwargs["module_index"]),
+            patch=patch,
             retry=retry,
         )
 

@@ -8,12 +8,14 @@ import time
 from typing import Any
 
 import kopf
+from mosaico_shared.auth import CallerCredentials
 
 from mosaico_operator.cluster import Cluster, load_kubernetes_config
 from mosaico_operator.handlers import register
 from mosaico_operator.metrics import OperatorMetrics
 from mosaico_operator.provisioning.tenant import Services
 from mosaico_operator.reconciler import Operator
+from mosaico_operator.service_urls import is_in_cluster
 from mosaico_operator.settings import OperatorSettings
 
 
@@ -25,7 +27,9 @@ def build_operator(settings: OperatorSettings) -> Operator:
         cluster=Cluster(),
         services=Services.connect(
             settings.identity_url,
-            token=settings.internal_token.get_secret_value(),
+            credentials=CallerCredentials(settings.caller_tokens_dir),
+            service_addresses=settings.service_addresses,
+            allowed_url=is_in_cluster,
             module_timeout=settings.module_timeout_seconds,
             onboarding_concurrency=settings.onboarding_concurrency,
             database_connections=settings.database_connections,
@@ -83,7 +87,7 @@ async def run(settings: OperatorSettings, *, stop_flag: asyncio.Event | None = N
 
 
 def main() -> None:
-    settings = OperatorSettings()  # the internal token comes from the environment
+    settings = OperatorSettings()
     kopf.configure(verbose=settings.log_level == "DEBUG")
     logging.getLogger().setLevel(settings.log_level)
     if settings.log_level != "DEBUG":

@@ -22,6 +22,7 @@ from mosaico_operator.cluster import Cluster
 from mosaico_operator.events import normal, warning
 from mosaico_operator.metrics import OperatorMetrics
 from mosaico_operator.models import ModuleSpec, PlanSpec, TenantSpec
+from mosaico_operator.provisioning.dsn import InvalidDsn, parse_dsn
 from mosaico_operator.provisioning.errors import (
     DatabaseUnavailable,
     DependencyDown,
@@ -84,13 +85,25 @@ class Operator:
             module = modules[name]
             targets[name] = ModuleTarget(
                 module=name,
-                admin_dsn=await self.cluster.secret_value(module.database.admin_secret_ref),
+                admin_dsn=await self.admin_dsn(module),
                 owner=module.database.owner,
                 service_url=module.service_url,
                 onboarding_path=module.onboarding_path,
                 version=module.version,
             )
         return targets
+
+    async def admin_dsn(self, module: ModuleSpec) -> str:
+        """The module's admin DSN from its Secret, checked without ever being quoted."""
+        ref = module.database.admin_secret_ref
+        dsn = await self.cluster.secret_value(ref)
+        try:
+            parse_dsn(dsn)
+        except InvalidDsn as exc:
+            raise DependencyDown(
+                "InvalidDatabaseDsn", f"Secret {ref.namespace}/{ref.name} key {ref.key!r} is {exc}"
+            ) from None
+        return dsn
 
     async def reconcile(
         self,
@@ -114,7 +127,10 @@ class Operator:
                 except Exception as exc:
                     # A bug or an unforeseen answer: still say so in status, and retry.
                     logger.exception("reconciling tenant %s failed unexpectedly", tenant.slug)
-                    raise DependencyDown("UnexpectedError", f"{type(exc).__name__}: {exc}") from exc
+                    # The type only: an exception's text may quote a secret it choked on.
+                    raise DependencyDown(
+                        "UnexpectedError", f"{type(exc).__name__} (see the operator's log)"
+                    ) from exc
             except ProvisioningError as exc:
                 outcome = "retry" if exc.retryable else "failed"
                 self.metrics.failures.labels(exc.reason).inc()
@@ -255,7 +271,15 @@ class Operator:
                 st.MODULES_READY, True, "Onboarded",
                 f"onboarded into {', '.join(enabled)}", generation=generation,
             ),
+            st.deletion_policy(
+                spec.deletion_policy, durable=self.settings.backup_durable, generation=generation
+            ),
         ]  # fmt: skip
+        if (
+            conditions[-1]["status"] == "False"
+            and _condition_status(tenant.status, st.DELETION_POLICY_ACCEPTED) != "False"
+        ):
+            warning(tenant.body, str(conditions[-1]["reason"]), st.NOT_DURABLE_MESSAGE)
         first_admin = tenant.status.get("firstAdmin")
         if result.first_admin is not None:
             invited = result.first_admin.user_id is None
@@ -345,6 +369,13 @@ class Operator:
             if value is not None:
                 patch.status[key] = value
         self.metrics.set_phase(tenant.slug, phase)
+
+
+def _condition_status(status: Mapping[str, Any], type_: str) -> str | None:
+    for item in status.get("conditions") or []:
+        if item.get("type") == type_:
+            return str(item.get("status"))
+    return None
 
 
 def _ready_reason(status: Mapping[str, Any]) -> str | None:

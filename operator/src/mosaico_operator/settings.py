@@ -4,29 +4,49 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mosaico_operator.service_urls import is_in_cluster
 
 
 class OperatorSettings(BaseSettings):
     """Everything the operator reads from its environment, read once at start."""
 
-    model_config = SettingsConfigDict(env_prefix="MOSAICO_", extra="ignore")
+    # A value that fails to parse is never echoed in the error: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_prefix="MOSAICO_", extra="ignore", hide_input_in_errors=True
+    )
 
+    #: identity's Service; like every module URL it must be inside the cluster, since
+    #: the operator's credential goes there.
     identity_url: str = "http://identity.mosaico.svc:8000"
-    #: The credential for ``/<module>/internal/...``, shared with the services.
-    internal_token: SecretStr
+    #: The operator's own tokens for the services' internal APIs, one file per module
+    #: (``identity``, ``crm``...): projected ServiceAccount tokens whose audience names
+    #: that module, re-read as the kubelet rotates them.
+    caller_tokens_dir: Path = Path("/var/run/secrets/mosaico/callers")
+    #: ``host[:port]`` -> ``address[:port]`` to connect to instead, keeping the URL: for
+    #: an operator run outside the cluster (port-forwards). Empty in a cluster.
+    service_addresses: dict[str, str] = {}
     #: Where first-admin invite tokens are stored as Secrets (never logged).
     operator_namespace: str = "mosaico"
-    #: ``pg_dump`` files of databases dropped under ``deletionPolicy: Delete``.
+    #: ``pg_dump`` files of databases dropped under ``deletionPolicy: Delete``; the folder
+    #: must exist (it is a volume's mount point) and be writable.
     backup_dir: Path = Path("/var/lib/mosaico/backups")
+    #: Whether ``backup_dir`` outlives the pod (a PersistentVolumeClaim). Unless it does,
+    #: ``deletionPolicy: Delete`` is refused and deleted tenants keep their databases: a
+    #: dump in an emptyDir would vanish with the pod, the database with it.
+    backup_durable: bool = False
     pg_dump: str = "pg_dump"
+    pg_restore: str = "pg_restore"
     #: How often the drift timer checks every tenant (databases, identity, modules).
     drift_interval_seconds: float = 60.0
     #: First retry delay after a dependency failed; doubles up to the maximum.
     retry_delay_seconds: float = 5.0
     retry_max_delay_seconds: float = 300.0
-    #: Attempts at deleting a tenant before it is released with a warning Event.
+    #: Attempts at deleting a tenant before it is released with a warning Event (its
+    #: databases kept). A backup that fails is retried for as long as it takes instead:
+    #: nothing is unregistered or dropped before every dump is written and read back.
     delete_attempts: int = 5
     #: Tenants reconciled (or deleted) at once; the others wait their turn.
     workers: int = 32
@@ -50,9 +70,22 @@ class OperatorSettings(BaseSettings):
     peering_lifetime_seconds: int = 60
     log_level: str = "INFO"
 
-    @field_validator("internal_token")
+    @field_validator("identity_url")
     @classmethod
-    def _refuse_weak_internal_token(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
-            raise ValueError("MOSAICO_INTERNAL_TOKEN must be at least 16 characters")
+    def _identity_in_cluster(cls, value: str) -> str:
+        if not is_in_cluster(value):
+            raise ValueError(
+                "MOSAICO_IDENTITY_URL must be a Service inside the cluster "
+                "(http(s)://<name>.<namespace>.svc[.cluster.local][:port])"
+            )
+        return value
+
+    @field_validator("service_addresses")
+    @classmethod
+    def _addresses_have_ports(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, target in value.items():
+            for part in (key, target):
+                host, colon, port = part.rpartition(":")
+                if not part or (colon and (not host or not port.isdigit())):
+                    raise ValueError(f"MOSAICO_SERVICE_ADDRESSES: {part!r} is not host[:port]")
         return value

@@ -7,14 +7,29 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 READY, DATABASES_READY, MODULES_READY = "Ready", "DatabasesReady", "ModulesReady"
-PENDING, PROVISIONING, READY_PHASE, SUSPENDED, FAILED = (
+DELETION_POLICY_ACCEPTED, DATABASES_BACKED_UP = "DeletionPolicyAccepted", "DatabasesBackedUp"
+PENDING, PROVISIONING, READY_PHASE, SUSPENDED, FAILED, DELETING = (
     "Pending",
     "Provisioning",
     "Ready",
     "Suspended",
     "Failed",
+    "Deleting",
 )
 DISABLED = "Disabled"
+CONDITION_ORDER = (
+    READY,
+    DATABASES_READY,
+    MODULES_READY,
+    DELETION_POLICY_ACCEPTED,
+    DATABASES_BACKED_UP,
+)
+
+NOT_DURABLE_MESSAGE = (
+    "deletionPolicy Delete is refused: the operator's backup folder does not outlive its "
+    "pod (give the operator chart a backups volume claim), so a deleted tenant keeps its "
+    "databases"
+)
 
 Condition = dict[str, Any]
 
@@ -50,11 +65,36 @@ def merge_conditions(
             else old["lastTransitionTime"]
         )
         merged[update["type"]] = {**update, "lastTransitionTime": stamp}
-    order = [READY, DATABASES_READY, MODULES_READY]
+    order = CONDITION_ORDER
     return sorted(
         merged.values(),
         key=lambda c: (order.index(c["type"]) if c["type"] in order else 99, c["type"]),
     )
+
+
+def deletion_policy(policy: str, *, durable: bool, generation: int) -> Condition:
+    """Whether the tenant's deletion policy will be followed as written."""
+    if policy != "Delete":
+        return condition(
+            DELETION_POLICY_ACCEPTED, True, "Retain", "on deletion the databases are kept",
+            generation=generation,
+        )  # fmt: skip
+    if not durable:
+        return condition(
+            DELETION_POLICY_ACCEPTED, False, "BackupNotDurable", NOT_DURABLE_MESSAGE,
+            generation=generation,
+        )  # fmt: skip
+    return condition(
+        DELETION_POLICY_ACCEPTED, True, "DurableBackups",
+        "on deletion every database is dumped, read back, then dropped",
+        generation=generation,
+    )  # fmt: skip
+
+
+def deletion_waits(reason: str, message: str, *, backup: bool, generation: int) -> Condition:
+    """Why a deletion has not finished yet (it is retried)."""
+    type_ = DATABASES_BACKED_UP if backup else READY
+    return condition(type_, False, reason, f"deletion waits: {message}", generation=generation)
 
 
 def modules_ready(modules: Mapping[str, Mapping[str, Any]]) -> str:

@@ -11,15 +11,16 @@ from mosaico_crm.main import create_app
 from mosaico_crm.settings import CrmSettings
 from mosaico_devstack.postgres import LocalPostgres
 
-from tests.fixtures.tenants import INTERNAL_TOKEN, TenantFactory, TestTenant, make_tenant_factory
+from tests.fixtures.callers import internal_auth_settings
+from tests.fixtures.tenants import TenantFactory, TestTenant, make_tenant_factory
 
 
 @pytest.fixture(scope="session")
 def crm(postgres: LocalPostgres, identity_server: str) -> Iterator[TestClient]:
     """The CRM app; identity (a real uvicorn process) serves JWKS and tenant status."""
     settings = CrmSettings(
-        database_url=postgres.app_url,
-        internal_token=INTERNAL_TOKEN,
+        database_url=postgres.module_url("crm"),
+        **internal_auth_settings("crm"),
         identity_url=identity_server,
         tenant_status_ttl_seconds=0.01,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.services.crm.factories import LEADS, STAGES, admin, lead_body, problem
@@ -35,6 +37,9 @@ def test_zero_and_large_amounts_with_cents_are_accepted(boss, value):
         "111.111.111-11",
         "123",
         "abc52998224725",
+        "529a982b247c25",
+        "12ABC34501DE36",
+        "12ABC34501DEAB",
         "5299822472500",
         "11222333000181999",
     ],
@@ -124,8 +129,50 @@ def test_text_with_nul_characters_is_a_422_not_a_database_error(boss):
     problem(boss.get(LEADS, params={"tag": "a\u0000"}), 422)
 
 
-def test_a_form_body_is_a_422(boss):
+def test_a_form_body_is_a_415(boss):
     response = boss.post(
         LEADS, content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"}
     )
-    problem(response, 422)
+    problem(response, 415)
+
+
+def _raw_lead(boss, number: str, method: str = "POST", path: str = LEADS):
+    text = json.dumps(lead_body(estimated_value="__N__")).replace('"__N__"', number)
+    if method == "PATCH":
+        text = f'{{"estimated_value": {number}}}'
+    return boss.request(method, path, content=text.encode(),
+                        headers={"content-type": "application/json"})  # fmt: skip
+
+
+@pytest.mark.parametrize("number", ["0.100000000000000001", "9999999999999.991", "1.005"])
+def test_an_estimated_value_json_number_is_read_as_written_not_rounded(boss, number):
+    assert "estimated_value" in problem(_raw_lead(boss, number), 422)["detail"]
+    lead = boss.post(LEADS, json=lead_body(estimated_value="10.00")).json()
+    response = _raw_lead(boss, number, "PATCH", f"{LEADS}/{lead['id']}")
+    assert "estimated_value" in problem(response, 422)["detail"]
+    assert boss.get(f"{LEADS}/{lead['id']}").json()["estimated_value"] == "10.00"
+
+
+def test_the_largest_estimated_value_as_a_json_number_is_exact(boss):
+    response = _raw_lead(boss, "9999999999999.99")
+    assert response.status_code == 201, response.text
+    assert response.json()["estimated_value"] == "9999999999999.99"
+
+
+@pytest.mark.parametrize("value", ["\u0663", "\uff11\uff12", "1_000"])
+def test_estimated_values_in_other_scripts_or_with_underscores_are_refused(boss, value):
+    text = json.dumps(lead_body(estimated_value="__V__")).replace("__V__", value)
+    response = boss.post(LEADS, content=text.encode(), headers={"content-type": "application/json"})
+    assert "estimated_value" in problem(response, 422)["detail"]
+
+
+@pytest.mark.parametrize(
+    "params", [{"to": "0"}, {"from": "1", "to": "2026-01-01"}, {"to": "1700000000"}]
+)
+def test_summary_dates_are_iso_dates_not_timestamps(boss, params):
+    problem(boss.get("/crm/v1/pipeline/summary", params=params), 422)
+
+
+def test_stage_listing_takes_true_or_false(boss):
+    problem(boss.get(STAGES, params={"include_archived": "1"}), 422)
+    assert boss.get(STAGES, params={"include_archived": "true"}).status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.services.crm.factories import LEADS, admin, member, problem
+from tests.services.crm.factories import LEADS, admin, lead_body, member, problem
 
 
 def test_a_lead_is_created_in_the_first_stage_owned_by_its_creator(make_crm_tenant, crm):
@@ -24,6 +24,12 @@ def test_a_cpf_is_accepted_as_the_document_of_a_person(make_crm_tenant, crm):
     seller = admin(crm, make_crm_tenant())
     lead = seller.create_lead(document="529.982.247-25", company=None)
     assert (lead["document"], lead["document_kind"]) == ("52998224725", "cpf")
+
+
+def test_an_alphanumeric_cnpj_is_accepted_and_kept_upper_case(make_crm_tenant, crm):
+    seller = admin(crm, make_crm_tenant())
+    lead = seller.create_lead(document="12.abc.345/01de-35")
+    assert (lead["document"], lead["document_kind"]) == ("12ABC34501DE35", "cnpj")
 
 
 def test_patch_changes_only_the_fields_sent_and_null_clears_optional_ones(make_crm_tenant, crm):
@@ -129,3 +135,28 @@ def test_an_admin_gives_a_lead_to_a_user_of_the_tenant_only(make_crm_tenant, crm
         f"{LEADS}/{lead['id']}", json={"owner_id": "00000000-0000-4000-8000-000000000000"}
     )
     assert "owner_id" in problem(refused, 422)["detail"]
+
+
+def test_identity_is_asked_about_an_owner_with_no_tenant_connection_held(
+    make_crm_tenant, crm, monkeypatch
+):
+    tenant = make_crm_tenant()
+    boss, seller = admin(crm, tenant), member(crm, tenant, "user")
+    lead = boss.create_lead()
+    identity = crm.app.state.identity
+    ask_identity = identity.get_json
+    held_while_asking: list[tuple[str, int]] = []
+
+    async def watched(path: str, **kwargs):
+        engine = crm.app.state.databases.engine_for(tenant.slug)
+        held_while_asking.append((path, engine.pool.checkedout()))
+        return await ask_identity(path, **kwargs)
+
+    monkeypatch.setattr(identity, "get_json", watched)
+    created = boss.post(LEADS, json=lead_body(owner_id=seller.user_id))
+    changed = boss.patch(f"{LEADS}/{lead['id']}", json={"owner_id": seller.user_id})
+
+    assert (created.status_code, changed.status_code) == (201, 200), created.text
+    owner_lookups = [held for path, held in held_while_asking if "/v1/users/" in path]
+    assert owner_lookups == [0, 0]
+    assert {held for _, held in held_while_asking} == {0}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from alembic.script import ScriptDirectory
+from mosaico_crm.main import TENANT_MIGRATIONS
+from mosaico_shared.migrations import alembic_config
+
 from tests.fixtures.tenants import INTERNAL
 from tests.services.crm.factories import LEADS, STAGES, admin, problem
 
@@ -21,7 +25,8 @@ def test_onboarding_seeds_the_default_stages_once(make_crm_tenant, crm):
     boss.patch(f"{STAGES}/{stages[0]['id']}", json={"name": "Entrada"})
     again = crm.post(f"/crm/internal/tenants/{tenant.slug}/onboard", headers=INTERNAL)
     assert again.status_code == 200
-    assert again.json()["schema_version"] == "0001"
+    head = ScriptDirectory.from_config(alembic_config(TENANT_MIGRATIONS, "")).get_current_head()
+    assert again.json()["schema_version"] == head
     assert next(s["name"] for s in boss.get(STAGES).json()) == "Entrada"
     assert len(boss.get(STAGES).json()) == 6
 
@@ -54,7 +59,7 @@ def test_reordering_needs_every_active_stage_exactly_once(make_crm_tenant, crm):
     response = boss.put(f"{STAGES}/order", json={"stage_ids": new_order})
     assert response.status_code == 200, response.text
     assert [s["id"] for s in boss.get(STAGES).json()] == new_order
-    problem(boss.put(f"{STAGES}/order", json={"stage_ids": ids[:-1]}), 422)
+    problem(boss.put(f"{STAGES}/order", json={"stage_ids": ids[:-1]}), 409)
     problem(boss.put(f"{STAGES}/order", json={"stage_ids": [*ids, ids[0]]}), 422)
 
 

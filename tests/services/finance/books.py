@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -105,15 +104,11 @@ class Books:
 
 
 def access_headers(tenant: TestTenant, login: str | None, password: str | None) -> dict[str, str]:
-    """Log in, allowing identity a moment to commit a user it just answered 201 for: its
-    session dependency commits after the response is sent (see the finance report)."""
+    """Log in once: identity commits a user before it answers 201, so a login right
+    after it must succeed (no retry here could hide it if that broke again)."""
     body = {"tenant": tenant.slug, "login": login or tenant.admin_cpf,
             "password": password or tenant.admin_password}  # fmt: skip
-    for _ in range(30):
-        response = tenant.identity.post("/identity/v1/auth/login", json=body)
-        if response.status_code != 401:
-            break
-        time.sleep(0.1)
+    response = tenant.identity.post("/identity/v1/auth/login", json=body)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -140,7 +135,7 @@ def in_tenant_transaction(
     """``work(session)`` on the tenant's finance database, committed when it returns."""
 
     async def run() -> Any:
-        url = postgres.url(database_name("finance", tenant.slug), user="mosaico")
+        url = postgres.url(database_name("finance", tenant.slug), user="finance")
         engine = create_async_engine(url)
         try:
             async with AsyncSession(engine, expire_on_commit=False) as session:

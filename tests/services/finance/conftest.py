@@ -12,7 +12,8 @@ from mosaico_devstack.postgres import LocalPostgres
 from mosaico_finance.main import create_app
 from mosaico_finance.settings import FinanceSettings
 
-from tests.fixtures.tenants import INTERNAL_TOKEN, TenantFactory, make_tenant_factory
+from tests.fixtures.callers import internal_auth_settings
+from tests.fixtures.tenants import TenantFactory, make_tenant_factory
 
 
 @pytest.fixture(scope="session")
@@ -20,8 +21,8 @@ def finance(postgres: LocalPostgres, identity_server: str) -> Iterator[TestClien
     """The finance app; tokens are checked against identity's JWKS over HTTP and the
     tenant status (limits, modules) is read from identity almost uncached."""
     settings = FinanceSettings(
-        database_url=postgres.app_url,
-        internal_token=INTERNAL_TOKEN,
+        database_url=postgres.module_url("finance"),
+        **internal_auth_settings("finance"),
         identity_url=identity_server,
         tenant_status_ttl_seconds=0.01,
         log_json=True,

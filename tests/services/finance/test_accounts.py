@@ -96,6 +96,6 @@ def test_an_inactive_account_takes_no_new_transactions(make_finance_tenant, fina
     assert closed.status_code == 200
     assert closed.json()["active"] is False
     refused = books.record_raw(account, "0.10")
-    assert refused.status_code == 422
+    assert refused.status_code == 409
     assert "inactive" in refused.json()["detail"]
     assert books.balance(account) == Decimal("5.10")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -110,6 +111,106 @@ def test_float_noise_never_reaches_the_books(desk):
     assert created.json()["amount"] == "0.10"
 
 
+def _raw(books: Books, method: str, path: str, body: dict, field: str, number: str):
+    """Send ``body`` with ``field`` written as the JSON number ``number``, verbatim."""
+    text = json.dumps({**body, field: "__N__"}).replace('"__N__"', number)
+    return books.api.request(
+        method,
+        f"/finance/v1{path}",
+        content=text.encode(),
+        headers={**books.headers, "content-type": "application/json"},
+    )
+
+
+@pytest.mark.parametrize(
+    "number", ["0.100000000000000001", "9999999999999.991", "10.001", "1e-3", "10000000000000"]
+)
+def test_a_json_number_amount_is_read_as_written_and_refused_not_rounded(desk, number):
+    books, body = desk
+    before = books.get("/transactions").json()["total"]
+    problem = _is_problem(_raw(books, "POST", "/transactions", body, "amount", number), 422)
+    assert "amount" in problem["detail"]
+    assert books.get("/transactions").json()["total"] == before
+
+
+def test_the_largest_amount_as_a_json_number_is_kept_to_the_cent(desk):
+    books, body = desk
+    created = _raw(books, "POST", "/transactions", body, "amount", "9999999999999.99")
+    assert created.status_code == 201, created.text
+    assert created.json()["amount"] == "9999999999999.99"
+    code = created.json()["code"]
+    _is_problem(
+        _raw(books, "PATCH", f"/transactions/{code}", {}, "amount", "0.100000000000000001"), 422
+    )
+    edited = _raw(books, "PATCH", f"/transactions/{code}", {}, "amount", "12.5")
+    assert edited.json()["amount"] == "12.50"
+    books.delete(f"/transactions/{code}")
+
+
+@pytest.mark.parametrize("number", ["0.100000000000000001", "9999999999999.991"])
+def test_an_opening_balance_number_is_not_rounded(desk, number):
+    books, _ = desk
+    body = {"name": "Conta", "bank_code": "237", "agency": "1234", "account_number": "9911-1"}
+    problem = _is_problem(_raw(books, "POST", "/accounts", body, "opening_balance", number), 422)
+    assert "opening_balance" in problem["detail"]
+    account = books.open_account("1.00")
+    _is_problem(
+        _raw(books, "PATCH", f"/accounts/{account['id']}", {}, "opening_balance", number), 422
+    )
+    assert books.get(f"/accounts/{account['id']}").json()["opening_balance"] == "1.00"
+
+
+@pytest.mark.parametrize(
+    "amount", ["\u0663", "\uff11\uff12", "1_000", " 12.00", "12.00 ", "+12", "1e2", "NaN"]
+)
+def test_amounts_in_other_scripts_or_python_syntax_are_refused(desk, amount):
+    books, body = desk
+    text = json.dumps({**body, "amount": "__A__"}).replace("__A__", amount)
+    response = books.api.post(
+        "/finance/v1/transactions",
+        content=text.encode(),
+        headers={**books.headers, "content-type": "application/json"},
+    )
+    assert "amount" in _is_problem(response, 422)["detail"]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_number_constants_are_a_malformed_body(desk, constant):
+    books, body = desk
+    _is_problem(_raw(books, "POST", "/transactions", body, "amount", constant), 400)
+
+
+@pytest.mark.parametrize(
+    "change", [{"active": 0}, {"active": "false"}, {"active": 1}, {"name": None}]
+)
+def test_account_edits_take_booleans_as_booleans_and_no_null_names(desk, change):
+    books, _ = desk
+    account = books.open_account()
+    field = next(iter(change))
+    assert field in _is_problem(books.patch(f"/accounts/{account['id']}", change), 422)["detail"]
+    assert books.get(f"/accounts/{account['id']}").json()["active"] is True
+
+
+@pytest.mark.parametrize(
+    "change", [{"amount": None}, {"description": None}, {"transaction_date": 0}]
+)
+def test_a_transaction_edit_refuses_null_and_numbers_for_dates(desk, change):
+    books, body = desk
+    code = books.post("/transactions", body).json()["code"]
+    field = next(iter(change))
+    assert field in _is_problem(books.patch(f"/transactions/{code}", change), 422)["detail"]
+
+
+def test_a_body_that_is_not_json_is_a_415(desk, finance):
+    books, body = desk
+    response = finance.post(
+        "/finance/v1/transactions",
+        content=json.dumps(body).encode(),
+        headers={**books.headers, "content-type": "text/plain"},
+    )
+    assert _is_problem(response, 415)["type"].endswith("/unsupported-media-type")
+
+
 def test_malformed_json_is_a_400_problem(desk, finance):
     books, _ = desk
     response = finance.post(
@@ -147,6 +248,12 @@ def test_page_sizes_are_bounded(desk, limit):
         ("/transactions", {"from": "2026-12-01", "to": "2026-01-01"}),
         ("/transactions", {"type": "transfer"}),
         ("/transactions/export.csv", {"from": "not-a-date"}),
+        ("/transactions", {"to": "0"}),
+        ("/transactions", {"from": "1700000000"}),
+        ("/reports/cash-flow/monthly", {"from": "0", "to": "2026-01-01"}),
+        ("/reports/cash-flow/monthly", {"from": "2026-01-01", "to": "20260201"}),
+        ("/categories", {"include_archived": "1"}),
+        ("/categories", {"include_archived": "yes"}),
     ],
 )
 def test_bad_report_and_listing_parameters_are_422(desk, path, params):

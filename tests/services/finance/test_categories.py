@@ -29,7 +29,7 @@ def test_onboarding_again_changes_nothing(make_finance_tenant, finance):
     books.post(f"/categories/{marketing['id']}/archive")
     again = finance.post(f"/finance/internal/tenants/{tenant.slug}/onboard", headers=INTERNAL)
     assert again.status_code == 200, again.text
-    assert again.json()["schema_version"] == "0001"
+    assert again.json()["schema_version"] == "0002"
     everything = books.get("/categories", include_archived=True).json()
     assert len(everything) == len(DEFAULTS)
     assert books.category("Vendas")["id"] in {c["id"] for c in everything}
@@ -71,6 +71,6 @@ def test_an_archived_category_keeps_its_transactions_but_takes_no_new_ones(
         "description": "Aluguel dezembro", "amount": "0.20", "type": "expense",
         "category_id": rent["id"], "bank_account_id": account["id"], "transaction_date": "2026-12-01",
     })  # fmt: skip
-    assert refused.status_code == 422
+    assert refused.status_code == 409
     assert "archived" in refused.json()["detail"]
     assert books.post(f"/categories/{uuid.uuid4()}/archive").status_code == 404

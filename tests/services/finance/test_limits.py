@@ -81,7 +81,7 @@ def test_two_recordings_racing_for_the_last_slot_cannot_both_take_it(
 
     async def race() -> list[object]:
         engine = create_async_engine(
-            postgres.url(database_name("finance", tenant.slug), user="mosaico")
+            postgres.url(database_name("finance", tenant.slug), user="finance")
         )
         both_counted = asyncio.Barrier(2)
 

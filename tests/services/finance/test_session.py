@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from mosaico_finance.main import create_app
 from mosaico_finance.settings import FinanceSettings
 
-from tests.fixtures.tenants import INTERNAL_TOKEN
+from tests.fixtures.callers import internal_auth_settings
 from tests.services.finance.books import Books, tenant_database
 
 
@@ -39,7 +39,7 @@ def test_a_recorded_transaction_is_committed_before_the_201_leaves(
         with tenant_database(postgres, tenant) as db:
             return db.execute("SELECT count(*) FROM financial_transactions").fetchone()[0]
 
-    settings = FinanceSettings(database_url=postgres.app_url, internal_token=INTERNAL_TOKEN,
+    settings = FinanceSettings(database_url=postgres.module_url("finance"), **internal_auth_settings("finance"),
                                identity_url=identity_server, tenant_status_ttl_seconds=0.01)  # fmt: skip
     probe = CommitProbe(create_app(settings), committed_transactions)
     with TestClient(probe, raise_server_exceptions=False) as client:

@@ -44,7 +44,9 @@ def test_an_oversized_chunked_body_is_a_413_problem(identity):
     _is_problem(response, 413)
 
 
-@pytest.mark.parametrize("cnpj", ["11.222.333/0001-80", "123", "00000000000000", "abcdefghijklmn"])
+@pytest.mark.parametrize(
+    "cnpj", ["11.222.333/0001-80", "123", "00000000000000", "abcdefghijklmn", "12ABC34501DE36"]
+)
 def test_an_invalid_cnpj_is_refused_by_the_registry(identity, cnpj):
     response = identity.put(
         "/identity/internal/tenants/acme-bad",
@@ -52,6 +54,17 @@ def test_an_invalid_cnpj_is_refused_by_the_registry(identity, cnpj):
         json={"display_name": "X", "cnpj": cnpj, "plan": "empresa", "modules": []},
     )
     assert "cnpj" in _is_problem(response, 422)["detail"]
+
+
+@pytest.mark.parametrize("cnpj", ["12ABC34501DE35", "12.abc.345/01de-35"])
+def test_an_alphanumeric_cnpj_is_registered_upper_case(identity, cnpj):
+    response = identity.put(
+        "/identity/internal/tenants/acme-alnum",
+        headers=INTERNAL,
+        json={"display_name": "X", "cnpj": cnpj, "plan": "empresa", "modules": []},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["cnpj"] == "12ABC34501DE35"
 
 
 def test_internal_endpoints_need_the_internal_credential(identity, make_tenant):

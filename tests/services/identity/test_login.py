@@ -41,20 +41,6 @@ def test_a_wrong_password_is_a_401_problem_that_does_not_say_which_part_was_wron
         assert response.json()["detail"] == "Invalid tenant, login or password."
 
 
-def test_repeated_failed_logins_lock_the_account_for_a_while(make_tenant, identity):
-    tenant = make_tenant()
-    body = {"tenant": tenant.slug, "login": tenant.admin_cpf, "password": "wrong-password"}
-    statuses = [identity.post("/identity/v1/auth/login", json=body).status_code for _ in range(5)]
-    assert statuses == [401] * 5
-    locked = identity.post(
-        "/identity/v1/auth/login",
-        json={**body, "password": tenant.admin_password},
-    )
-    assert locked.status_code == 429
-    assert int(locked.headers["retry-after"]) > 0
-    assert locked.json()["type"].endswith("/too-many-requests")
-
-
 def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_whole_session(
     make_tenant, identity
 ):

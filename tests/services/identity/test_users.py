@@ -123,3 +123,25 @@ def test_deactivating_a_user_ends_their_sessions(make_tenant, identity):
         "/identity/v1/auth/login", json={"tenant": tenant.slug, "login": cpf, "password": password}
     )
     assert login.status_code == 401
+
+
+def test_users_are_listed_a_page_at_a_time_with_a_cursor(make_tenant, identity):
+    tenant = make_tenant()
+    headers = tenant.auth()
+    for n in (10, 11):
+        assert (
+            identity.post("/identity/v1/users", headers=headers, json=_new_user(n)).status_code
+            == 201
+        )
+    first = identity.get("/identity/v1/users", headers=headers, params={"limit": 2}).json()
+    assert len(first["items"]) == 2
+    assert first["next_cursor"]
+    second = identity.get(
+        "/identity/v1/users", headers=headers, params={"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
+    assert second["next_cursor"] is None
+    listed = [u["cpf"] for u in first["items"] + second["items"]]
+    assert sorted(listed) == sorted({tenant.admin_cpf, valid_cpf(910), valid_cpf(911)})
+    garbage = identity.get("/identity/v1/users", headers=headers, params={"cursor": "nope"})
+    assert garbage.status_code == 422
+    assert garbage.headers["content-type"] == "application/problem+json"

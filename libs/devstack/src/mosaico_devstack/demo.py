@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 from mosaico_operator.models import FirstAdminSpec, Limits, PlanSpec, TenantSpec
 from mosaico_operator.provisioning.onboarding import ModuleTarget
 from mosaico_operator.provisioning.tenant import Services, provision_tenant
+from mosaico_shared.auth import CallerCredentials
 
-from mosaico_devstack.postgres import APP_ROLE, LocalPostgres
+from mosaico_devstack.postgres import LocalPostgres, module_role
 
 DEMO_TENANT = "demo"
 DEMO_ADMIN = {
@@ -29,10 +31,9 @@ DEMO_PLAN = PlanSpec(
 
 
 def provision_demo_tenant(
-    postgres: LocalPostgres, urls: dict[str, str], *, internal_token: str
+    postgres: LocalPostgres, urls: dict[str, str], *, operator_tokens: Path
 ) -> None:
-    """Databases, registry entry, onboarding of every running module and the admin:
-    exactly what the operator does for a ``Tenant``, without Kubernetes."""
+    """The demo tenant, with every running module enabled."""
     spec = TenantSpec.model_validate(
         {
             "display_name": "Demo Comércio LTDA",
@@ -44,23 +45,56 @@ def provision_demo_tenant(
             ),
         }
     )
+    provision_local_tenant(
+        postgres,
+        urls,
+        slug=DEMO_TENANT,
+        spec=spec,
+        plan=DEMO_PLAN,
+        admin_password=DEMO_ADMIN["password"],
+        operator_tokens=operator_tokens,
+    )
+
+
+def provision_local_tenant(
+    postgres: LocalPostgres,
+    urls: dict[str, str],
+    *,
+    slug: str,
+    spec: TenantSpec,
+    plan: PlanSpec,
+    admin_password: str,
+    operator_tokens: Path,
+) -> None:
+    """Databases, registry entry, onboarding of every enabled module that runs here and
+    the first admin: exactly what the operator does for a ``Tenant``, without Kubernetes,
+    with the operator's local credentials from ``operator_tokens``."""
+    missing = [m for m in spec.modules if m not in urls]
+    if missing:
+        raise ValueError(f"modules not running here: {', '.join(missing)}")
     targets = {
         module: ModuleTarget(
-            module=module, admin_dsn=postgres.dsn(), owner=APP_ROLE, service_url=url
+            module=module,
+            admin_dsn=postgres.operator_dsn(),
+            owner=module_role(module),
+            service_url=url,
         )
         for module, url in urls.items()
+        if module == "identity" or module in spec.modules
     }
 
     async def run() -> None:
-        services = Services.connect(urls["identity"], token=internal_token)
+        services = Services.connect(
+            urls["identity"], credentials=CallerCredentials(operator_tokens)
+        )
         try:
             await provision_tenant(
-                slug=DEMO_TENANT,
+                slug=slug,
                 spec=spec,
-                plan=DEMO_PLAN,
+                plan=plan,
                 modules=targets,
                 services=services,
-                admin_password=DEMO_ADMIN["password"],
+                admin_password=admin_password,
             )
         finally:
             await services.aclose()

@@ -1,4 +1,4 @@
-"""Free loopback ports and waiting for a process to answer."""
+"""Loopback ports: taking one for good, finding a free one, waiting for an answer."""
 
 from __future__ import annotations
 
@@ -6,6 +6,33 @@ import socket
 import time
 
 import httpx
+
+
+class PortTaken(RuntimeError):
+    """Another process listens on a port this stack needs."""
+
+    def __init__(self, port: int, what: str) -> None:
+        super().__init__(
+            f"port {port} ({what}) is taken: another process listens there. Stop it, or "
+            f"start on other ports (make up PORT=9000)."
+        )
+        self.port = port
+
+
+def reserve_port(port: int, what: str) -> socket.socket:
+    """A listening socket bound to 127.0.0.1:``port`` (0: any free port), held by this
+    process and handed to the server that will answer there; nobody else can then
+    answer on it. Raises ``PortTaken`` naming the port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Reuse a port a previous run left in TIME_WAIT; a live listener still refuses.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise PortTaken(port, what) from exc
+    return sock
 
 
 def free_port() -> int:

@@ -1,20 +1,33 @@
-"""A throwaway PostgreSQL server: the machine's ``pg_ctl`` when present, else ``pgserver``."""
+"""A local PostgreSQL server: the machine's ``pg_ctl`` when present, else ``pgserver``.
+
+It listens on loopback only and every role logs in with a password (scram-sha-256); the
+passwords are generated at the first start and kept beside the data, readable by the
+owner only. Each module has its own role, which owns that module's databases; nobody
+else may connect to them (``CONNECT`` is revoked from ``PUBLIC``). The operator's role
+may create databases and roles and acts for the module roles, but is no superuser.
+"""
 
 from __future__ import annotations
 
 import glob
+import json
 import os
+import secrets
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mosaico_shared.contracts.tenants import MODULES
+
 from mosaico_devstack.ports import free_port
 
+#: The role of modules that exist only in tests (the real ones have their own).
 APP_ROLE = "mosaico"
+#: The operator's role: CREATEDB and CREATEROLE, a member of every module role.
+OPERATOR_ROLE = "mosaico_operator"
 #: PostgreSQL refuses to run as root; as root, the server runs as this system user.
 SERVER_OS_USER = "mosaico-pg"
-APP_PASSWORD = "mosaico-local-only"
 
 
 def find_pg_bin() -> Path | None:
@@ -59,18 +72,52 @@ def _hand_over(data_dir: Path) -> None:
             parent.chmod(mode | 0o001)  # traverse only, no listing
 
 
+def module_role(module: str) -> str:
+    """The PostgreSQL role of ``module`` (it owns ``<module>_<tenant>`` databases)."""
+    return module
+
+
 @dataclass
 class LocalPostgres:
-    """A PostgreSQL server in ``data_dir`` on a free loopback port (trust auth, no fsync:
-    it exists for tests and local runs, never for data anyone keeps)."""
+    """A PostgreSQL server in ``data_dir`` on a free loopback port.
+
+    ``durable`` keeps ``fsync`` on (``make up`` keeps its data); a throwaway test server
+    turns it off.
+    """
 
     data_dir: Path
     port: int = field(default_factory=free_port)
     bin_dir: Path | None = None
     superuser: str = "postgres"
+    durable: bool = True
+    _passwords: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.bin_dir = self.bin_dir or find_pg_bin() or _pgserver_bin()
+
+    @property
+    def credentials_file(self) -> Path:
+        """The roles' generated passwords (JSON, owner-only), beside the data."""
+        return self.data_dir.parent / f"{self.data_dir.name}-credentials.json"
+
+    def attach(self) -> LocalPostgres:
+        """Speak to a server that is already running from this state folder (started by
+        another process, e.g. ``make up``), with the roles' passwords kept beside it."""
+        self._load_passwords()
+        return self
+
+    def _load_passwords(self) -> None:
+        roles = [self.superuser, OPERATOR_ROLE, APP_ROLE, *map(module_role, MODULES)]
+        known: dict[str, str] = {}
+        if self.credentials_file.exists():
+            known = json.loads(self.credentials_file.read_text())
+        missing = [r for r in roles if r not in known]
+        if missing:
+            known |= {role: secrets.token_urlsafe(24) for role in missing}
+            self.credentials_file.touch(mode=0o600)
+            self.credentials_file.chmod(0o600)
+            self.credentials_file.write_text(json.dumps(known, indent=2))
+        self._passwords = known
 
     def _run(self, tool: str, *args: str) -> None:
         assert self.bin_dir is not None
@@ -94,28 +141,39 @@ class LocalPostgres:
 
     def start(self) -> LocalPostgres:
         """initdb (first time only), then start and wait until it accepts connections."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         _hand_over(self.data_dir)
+        self._load_passwords()
         if not (self.data_dir / "PG_VERSION").exists():
             self.log_file.touch()
             _hand_over(self.log_file)
-            self._run(
-                "initdb", "-D", str(self.data_dir), "-U", self.superuser,
-                "--auth=trust", "--encoding=UTF8", "--no-sync",
-            )  # fmt: skip
+            password_file = self.data_dir.parent / f"{self.data_dir.name}-initdb-password"
+            password_file.touch(mode=0o600)
+            password_file.write_text(self._passwords[self.superuser])
+            _hand_over(password_file)
+            try:
+                self._run(
+                    "initdb", "-D", str(self.data_dir), "-U", self.superuser,
+                    "--auth=scram-sha-256", f"--pwfile={password_file}",
+                    "--encoding=UTF8", *([] if self.durable else ["--no-sync"]),
+                )  # fmt: skip
+            finally:
+                password_file.unlink(missing_ok=True)
         socket_dir = self.data_dir.parent / f"{self.data_dir.name}-sock"
         socket_dir.mkdir(exist_ok=True)
         _hand_over(socket_dir)
+        throwaway = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {socket_dir} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            f"{'' if self.durable else throwaway}"
+            "-c password_encryption=scram-sha-256 "
             "-c max_connections=400 -c shared_buffers=128MB"
         )
         self._run(
             "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir),
             "-l", str(self.log_file), "-o", options,
         )  # fmt: skip
-        self.ensure_app_role()
+        self.ensure_roles()
         return self
 
     @property
@@ -127,42 +185,75 @@ class LocalPostgres:
         """Stop the server (fast shutdown)."""
         self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w")
 
+    def password(self, role: str) -> str:
+        """The generated password of ``role``."""
+        return self._passwords[role]
+
     def url(self, database: str = "postgres", *, user: str | None = None) -> str:
         """A SQLAlchemy URL (psycopg 3) for ``database`` as ``user`` (the superuser by default)."""
         user = user or self.superuser
-        password = f":{APP_PASSWORD}" if user == APP_ROLE else ""
-        return f"postgresql+psycopg://{user}{password}@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+psycopg://{user}:{self.password(user)}@127.0.0.1:{self.port}/{database}"
 
-    def dsn(self, database: str = "postgres") -> str:
-        """A libpq DSN for ``database`` as the superuser."""
-        return f"postgresql://{self.superuser}@127.0.0.1:{self.port}/{database}"
+    def dsn(self, database: str = "postgres", *, user: str | None = None) -> str:
+        """A libpq DSN for ``database`` as ``user`` (the superuser by default)."""
+        user = user or self.superuser
+        return f"postgresql://{user}:{self.password(user)}@127.0.0.1:{self.port}/{database}"
+
+    def module_url(self, module: str) -> str:
+        """The server URL ``module``'s service uses: its own role, no admin rights."""
+        return self.url(user=module_role(module))
+
+    def operator_dsn(self, database: str = "postgres") -> str:
+        """What the operator provisions with: CREATEDB and CREATEROLE, no superuser."""
+        return self.dsn(database, user=OPERATOR_ROLE)
 
     @property
     def app_url(self) -> str:
-        """The server URL the services use: their application role, no admin rights."""
+        """The server URL of modules that exist only in tests (``APP_ROLE``)."""
         return self.url(user=APP_ROLE)
 
-    def ensure_app_role(self) -> None:
-        """The services' application role: may log in and own databases, nothing more."""
+    def ensure_roles(self) -> None:
+        """Every module's role (may log in, owns its databases, nothing more), the
+        operator's (CREATEDB, CREATEROLE, a member of each module role so it may create,
+        dump and drop their databases) and the test modules' role."""
         import psycopg
+        from psycopg import sql
 
+        modules = [module_role(m) for m in MODULES]
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]
-            ).fetchone()
-            if not exists:
-                conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}'")
+            for role in [*modules, APP_ROLE, OPERATOR_ROLE]:
+                exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+                if exists.fetchone() is None:
+                    conn.execute(
+                        sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                            sql.Identifier(role), sql.Literal(self.password(role))
+                        )
+                    )
+            conn.execute(
+                sql.SQL("ALTER ROLE {} CREATEDB CREATEROLE").format(sql.Identifier(OPERATOR_ROLE))
+            )
+            for role in [*modules, APP_ROLE]:
+                conn.execute(
+                    sql.SQL("GRANT {} TO {}").format(
+                        sql.Identifier(role), sql.Identifier(OPERATOR_ROLE)
+                    )
+                )
 
     def create_database(self, name: str, *, owner: str = APP_ROLE) -> None:
-        """Create ``name`` owned by ``owner`` unless it exists."""
+        """Create ``name`` owned by ``owner`` unless it exists; only its owner (and
+        the operator, acting for it) may connect."""
         import psycopg
         from psycopg import sql
 
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                return
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                        sql.Identifier(name), sql.Identifier(owner)
+                    )
+                )
             conn.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                    sql.Identifier(name), sql.Identifier(owner)
+                sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
+                    sql.Identifier(name)
                 )
             )

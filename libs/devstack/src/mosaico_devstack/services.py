@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -47,18 +48,28 @@ class ServiceProcess:
 
 
 def start_service(
-    module: str, *, port: int, env: dict[str, str], log_dir: Path, timeout: float = 60.0
+    module: str,
+    *,
+    listener: socket.socket,
+    env: dict[str, str],
+    log_dir: Path,
+    timeout: float = 120.0,
 ) -> ServiceProcess:
-    """Start ``module`` under uvicorn and wait until its readiness probe answers."""
+    """Start ``module`` under uvicorn on ``listener`` (a socket this process bound, see
+    ``reserve_port``) and wait until its readiness probe answers. uvicorn serves on
+    that very socket (``--fd``), so whatever answers on the port is this process."""
     log_dir.mkdir(parents=True, exist_ok=True)
+    port: int = listener.getsockname()[1]
     with (log_dir / f"{module}.log").open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", SERVICE_APPS[module],
-             "--host", "127.0.0.1", "--port", str(port)],
+             "--fd", str(listener.fileno())],
             env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
+            pass_fds=[listener.fileno()],
         )  # fmt: skip
+    listener.close()  # the server holds it now
     service = ServiceProcess(module, port, process)
     try:
         wait_for_http(f"{service.url}/{module}/readyz", timeout=timeout, alive=process)
@@ -66,4 +77,7 @@ def start_service(
         service.stop()
         tail = (log_dir / f"{module}.log").read_text(errors="replace").splitlines()[-15:]
         raise RuntimeError(f"{module} did not start on port {port}:\n" + "\n".join(tail)) from exc
+    except BaseException:
+        service.stop()  # stopped while it was starting: leave nothing behind
+        raise
     return service

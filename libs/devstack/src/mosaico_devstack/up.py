@@ -3,24 +3,66 @@
 PostgreSQL runs from ``.cache/devstack`` (kept between runs); each module is a uvicorn
 process on its own port; the demo tenant is provisioned through the same internal
 APIs the operator uses.
+
+Ctrl-C (SIGINT to the whole process group, which ``uv run`` forwards once more),
+SIGTERM and SIGHUP all stop everything, PostgreSQL included; further signals during
+that cleanup are ignored rather than cutting it short. A server a killed run left
+behind in the state folder is stopped before a new one starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import signal
+import socket
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import FrameType
 
+from mosaico_devstack.callers import OPERATOR, LocalCallers
 from mosaico_devstack.demo import DEMO_ADMIN, check_demo_login, provision_demo_tenant
-from mosaico_devstack.ports import free_port
-from mosaico_devstack.postgres import LocalPostgres
+from mosaico_devstack.ports import PortTaken, free_port, reserve_port
+from mosaico_devstack.postgres import LocalPostgres, module_role
 from mosaico_devstack.services import ServiceProcess, installed_modules, start_service
 
-INTERNAL_TOKEN = "local-internal-token-not-for-production"
 # identity stores its signing keys encrypted with it, as it does in a cluster.
 SIGNING_KEY_PASSPHRASE = "local-signing-key-passphrase-not-for-production"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: Where the running stack is (URLs, PostgreSQL's port), for ``make tenant``.
+STACK_FILE = "stack.json"
+
+
+class StopRequested(BaseException):
+    """A stop signal arrived (a BaseException, so no ``except Exception`` swallows it)."""
+
+
+class Shutdown:
+    """The first stop signal raises ``StopRequested``; once stopping has begun (by a
+    signal or because the run is over), later signals are ignored."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def install(self) -> None:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._on_signal)
+
+    def begin(self) -> None:
+        """Cleanup starts: from now on stop signals are ignored, by this process and by
+        the tools it runs to clean up (``pg_ctl stop`` must not die half-way)."""
+        self.stopping = True
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        raise StopRequested(signal.Signals(signum).name)
 
 
 def main() -> int:
@@ -31,41 +73,140 @@ def main() -> int:
     )
     parser.add_argument("--check", action="store_true", help="start, provision, then stop")
     args = parser.parse_args()
-
-    postgres = LocalPostgres(args.state.resolve() / "postgres", port=free_port()).start()
-    postgres.create_database("identity_platform")
+    shutdown = Shutdown()
+    shutdown.install()
+    state: Path = args.state.resolve()
     modules = installed_modules()
-    ports = {
-        m: args.base_port + i if args.base_port else free_port() for i, m in enumerate(modules)
-    }
-    env = {
-        "MOSAICO_DATABASE_URL": postgres.app_url,
-        "MOSAICO_INTERNAL_TOKEN": INTERNAL_TOKEN,
-        "MOSAICO_SIGNING_KEY_PASSPHRASE": SIGNING_KEY_PASSPHRASE,
-        "MOSAICO_IDENTITY_URL": f"http://127.0.0.1:{ports['identity']}",
-        "MOSAICO_LOG_JSON": "false",
-    }
     services: list[ServiceProcess] = []
+    postgres: LocalPostgres | None = None
+    listeners: dict[str, socket.socket] = {}
+    status = 0
     try:
+        listeners = _reserve_ports(modules, args.base_port)
+        data_dir = state / "postgres"
+        stop_stale_server(data_dir)
+        postgres = LocalPostgres(data_dir, port=free_port()).start()
+        postgres.create_database("identity_platform", owner=module_role("identity"))
+        identity_port = listeners["identity"].getsockname()[1]
+        callers = LocalCallers.ensure(state / "callers", modules)
+        env = {
+            "MOSAICO_SIGNING_KEY_PASSPHRASE": SIGNING_KEY_PASSPHRASE,
+            "MOSAICO_IDENTITY_URL": f"http://127.0.0.1:{identity_port}",
+            "MOSAICO_LOG_JSON": "false",
+        }
         for module in modules:
+            listener = listeners.pop(module)
             services.append(
-                start_service(module, port=ports[module], env=env, log_dir=args.state / "logs")
+                start_service(
+                    module,
+                    listener=listener,
+                    env={
+                        **env,
+                        **callers.env_for(module),
+                        "MOSAICO_DATABASE_URL": postgres.module_url(module),
+                    },
+                    log_dir=state / "logs",
+                )
             )
         urls = {s.module: s.url for s in services}
-        provision_demo_tenant(postgres, urls, internal_token=INTERNAL_TOKEN)
+        provision_demo_tenant(postgres, urls, operator_tokens=callers.tokens_dir(OPERATOR))
         check_demo_login(urls)
-        _announce(urls, args.state)
+        (state / STACK_FILE).write_text(
+            json.dumps({"urls": urls, "postgres_port": postgres.port}, indent=2)
+        )
+        _announce(urls, state)
         if not args.check:
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-            while all(s.process.poll() is None for s in services):
-                time.sleep(1)
-    except KeyboardInterrupt:
-        pass
+            status = _watch(services, state)
+    except StopRequested as stop:
+        print(f"\nmake up: {stop} received, stopping.", flush=True)
+    except PortTaken as taken:
+        print(f"make up: {taken}", file=sys.stderr, flush=True)
+        status = 1
     finally:
-        for service in services:
-            service.stop()
+        shutdown.begin()
+        (state / STACK_FILE).unlink(missing_ok=True)
+        for listener in listeners.values():
+            listener.close()
+        _each([service.stop for service in reversed(services)])
+        if postgres is not None:
+            _each([lambda: stop_postgres(postgres)])
+    return status
+
+
+def _reserve_ports(modules: list[str], base_port: int) -> dict[str, socket.socket]:
+    """Every module's port, all taken before anything starts; ``PortTaken`` names the
+    first one that is not free (and nothing is left bound)."""
+    listeners: dict[str, socket.socket] = {}
+    try:
+        for offset, module in enumerate(modules):
+            port = base_port + offset if base_port else 0
+            listeners[module] = reserve_port(port, module)
+    except PortTaken:
+        for listener in listeners.values():
+            listener.close()
+        raise
+    return listeners
+
+
+def stop_postgres(postgres: LocalPostgres, *, timeout: float = 60.0) -> None:
+    """``pg_ctl stop``; when that cannot run (its folder became unreachable for the
+    server's user, say), the same fast shutdown by signal to the pid it recorded."""
+    pid_file = postgres.data_dir / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        pid = None
+    try:
         postgres.stop()
-    return 0
+        return
+    except RuntimeError:
+        if pid is None:
+            raise
+    os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"PostgreSQL (pid {pid}) did not stop in {timeout}s")
+
+
+def stop_stale_server(data_dir: Path) -> None:
+    """Stop a PostgreSQL a previous run left running on ``data_dir`` (killed before it
+    could clean up); a pid file whose server is gone is left to PostgreSQL itself."""
+    if not (data_dir / "postmaster.pid").exists():
+        return
+    try:
+        stop_postgres(LocalPostgres(data_dir))
+        print(f"make up: stopped a PostgreSQL a previous run left in {data_dir}", flush=True)
+    except (RuntimeError, ProcessLookupError, PermissionError):
+        pass  # no server behind the pid file
+
+
+def _watch(services: list[ServiceProcess], state: Path) -> int:
+    """Wait while every module runs; a module that exits ends the run (status 1)."""
+    while True:
+        for service in services:
+            if service.process.poll() is not None:
+                print(
+                    f"make up: {service.module} exited ({service.process.returncode}); "
+                    f"see {state}/logs/{service.module}.log. Stopping.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                return 1
+        time.sleep(0.5)
+
+
+def _each(stops: Iterable[Callable[[], None]]) -> None:
+    """Run every stop, reporting failures instead of giving up on the rest."""
+    for stop in stops:
+        try:
+            stop()
+        except Exception as exc:
+            print(f"make up: while stopping: {exc}", file=sys.stderr, flush=True)
 
 
 def _announce(urls: dict[str, str], state: Path) -> None:
@@ -77,7 +218,8 @@ def _announce(urls: dict[str, str], state: Path) -> None:
         f"  curl -s {urls['identity']}/identity/v1/auth/login -H 'content-type: application/json' \\\n"
         f'       -d \'{{"tenant": "demo", "login": "{DEMO_ADMIN["email"]}", '
         f'"password": "{DEMO_ADMIN["password"]}"}}\'\n'
-        f"\nLogs: {state}/logs   Stop: Ctrl-C\n",
+        f"\nAnother tenant: make tenant FILE=manifests/samples/tenant.yaml\n"
+        f"Logs: {state}/logs   Stop: Ctrl-C\n",
         flush=True,
     )
 

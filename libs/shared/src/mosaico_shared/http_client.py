@@ -1,5 +1,9 @@
 """Calls between services over Kubernetes DNS: timeouts, retries with backoff on
-idempotent calls, a circuit breaker, and an optional short TTL cache for reads."""
+idempotent calls, a circuit breaker, and an optional short TTL cache for reads.
+
+Whatever the other service answers, the caller gets a problem it can render: 4xx
+answers keep their meaning, anything else (5xx, no answer, a body that is not the JSON
+it should be) becomes a 503 or 502 problem, never an unhandled error."""
 
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential_jitter,
 )
+from tenacity.wait import wait_base
 
 from mosaico_shared.circuit_breaker import CircuitBreaker
 from mosaico_shared.logs import request_id_var
 from mosaico_shared.problems import (
+    BadGateway,
     BadRequest,
     Conflict,
     DependencyUnavailable,
@@ -41,15 +47,22 @@ class _Retryable(Exception):
     """A transient failure worth another attempt."""
 
 
+def retry_wait(backoff: float, *, longest: float = 2.0) -> wait_base:
+    """Exponential backoff starting at ``backoff`` seconds and doubling per attempt,
+    plus a random jitter of up to ``backoff`` (never more than ``longest`` in all)."""
+    return wait_exponential_jitter(multiplier=backoff, jitter=backoff, max=longest)
+
+
 class ServiceClient:
-    """A client for one service (``http://identity:8000``, say)."""
+    """A client for one service (``http://identity:8000``, say). ``auth`` is this
+    workload's credential for the service's internal API (``CallerCredentials``)."""
 
     def __init__(
         self,
         base_url: str,
         *,
         name: str,
-        token: str | None = None,
+        auth: httpx.Auth | None = None,
         timeout: float = 5.0,
         attempts: int = 3,
         backoff: float = 0.1,
@@ -57,14 +70,13 @@ class ServiceClient:
         cache_ttl: float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.name = name
         self.http = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout, headers=headers, transport=transport
+            base_url=base_url, timeout=timeout, auth=auth, transport=transport
         )
         self.attempts = attempts
         self.backoff = backoff
-        self.breaker = breaker or CircuitBreaker()
+        self.breaker = breaker or CircuitBreaker(name=name)
         self._cache: TTLCache[str, Any] | None = (
             TTLCache(maxsize=1024, ttl=cache_ttl) if cache_ttl else None
         )
@@ -88,6 +100,14 @@ class ServiceClient:
         except (_Retryable, httpx.HTTPError) as exc:
             self.breaker.record_failure()
             raise DependencyUnavailable(f"{self.name} did not answer: {exc}.") from exc
+        except Exception:
+            self.breaker.record_failure()
+            raise
+        except BaseException:
+            # Cancelled (the caller went away, a timeout above us): no verdict on the
+            # dependency, but the trial call of a half-open breaker must not stay taken.
+            self.breaker.abandon()
+            raise
         self.breaker.record_success()
         if response.status_code >= 400:
             raise self._problem_from(response)
@@ -100,14 +120,20 @@ class ServiceClient:
         request_id = request_id_var.get()
         if request_id:
             headers["X-Request-ID"] = request_id
+        # A call that carries its own Authorization (a user's token) speaks for that
+        # user; this workload's credential is not added to it.
+        own = any(name.lower() == "authorization" for name in headers)
+        auth: Any = None if own else httpx.USE_CLIENT_DEFAULT
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(self.attempts if retry else 1),
-            wait=wait_exponential_jitter(multiplier=self.backoff, max=2.0),
+            wait=retry_wait(self.backoff),
             retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
             reraise=True,
         ):
             with attempt:
-                response = await self.http.request(method, path, json=json, headers=headers)
+                response = await self.http.request(
+                    method, path, json=json, headers=headers, auth=auth
+                )
                 if response.status_code in _RETRYABLE_STATUS:
                     raise _Retryable(f"{response.status_code} from {self.name}")
         return response
@@ -115,7 +141,12 @@ class ServiceClient:
     def _problem_from(self, response: httpx.Response) -> Problem:
         detail = None
         if response.headers.get("content-type", "").startswith("application/problem+json"):
-            detail = response.json().get("detail")
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("detail"), str):
+                detail = body["detail"]
         problem_type = _CLIENT_PROBLEMS.get(response.status_code)
         if problem_type is None:
             return DependencyUnavailable(f"{self.name} answered {response.status_code}.")
@@ -129,7 +160,11 @@ class ServiceClient:
         cached = cached and not headers
         if cached and self._cache is not None and path in self._cache:
             return self._cache[path]
-        data = (await self.request("GET", path, headers=headers)).json()
+        response = await self.request("GET", path, headers=headers)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise BadGateway(f"{self.name} answered {path} with a body that is not JSON.") from exc
         if cached and self._cache is not None:
             self._cache[path] = data
         return data

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mosaico_shared.auth.internal import InternalCaller
+from mosaico_shared.auth.callers import OPERATOR, RequireCaller
 from mosaico_shared.contracts.tenants import OnboardingResult
 from mosaico_shared.migrations import current_revision, upgrade_database_async
 from mosaico_shared.problems import TenantNotProvisioned, is_missing_database, problem_responses
@@ -24,9 +24,12 @@ TenantSlug = PathParam(pattern=TENANT_SLUG_PATTERN, examples=["acme"])
 def onboarding_router(module: str, migrations: Path, seed: SeedDefaults | None = None) -> APIRouter:
     """``POST /<module>/internal/tenants/{tenant}/onboard`` migrates the tenant database
     (created beforehand by the operator) and seeds its defaults; idempotent.
-    ``GET /<module>/internal/tenants/{tenant}`` tells the schema version it is at."""
+    ``GET /<module>/internal/tenants/{tenant}`` tells the schema version it is at.
+    Only the operator may call them."""
     router = APIRouter(
-        prefix=f"/{module}/internal/tenants", tags=["internal"], dependencies=[InternalCaller]
+        prefix=f"/{module}/internal/tenants",
+        tags=["internal"],
+        dependencies=[Depends(RequireCaller(OPERATOR))],
     )
 
     async def _revision(databases: TenantDatabases, tenant: str) -> str | None:

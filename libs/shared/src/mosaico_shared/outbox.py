@@ -1,24 +1,30 @@
 """The outbox: events written in the same transaction as the change that caused them.
 
-A relay publishes unpublished rows to NATS JetStream under their subject
-(``mosaico.<tenant>.<module>.<event_snake>``) and sets ``published_at``; nothing is lost
-when NATS is down, because the event is only as committed as the change itself.
+The module's relay (``mosaico_shared.events``) publishes the rows to NATS JetStream
+right after the transaction commits, and its sweeper publishes whatever was left
+behind; ``published_at`` is set once JetStream acknowledged. Nothing is lost when NATS
+is down, because the event is only as committed as the change itself.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import DateTime, Index, String, func, text
+from sqlalchemy import DateTime, Index, SmallInteger, String, event, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+from mosaico_shared.events.envelope import event_subject
+from mosaico_shared.tenancy.engines import TenantDatabases
+from mosaico_shared.tenancy.session import SESSION_DATABASES
+
+__all__ = ["OutboxMixin", "event_subject", "record_event"]
+
+_COMMITTING = "mosaico.outbox.rows"
 
 
 class OutboxMixin:
@@ -38,6 +44,7 @@ class OutboxMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     subject: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(64))
+    schema_version: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -46,21 +53,50 @@ class OutboxMixin:
 Row = TypeVar("Row", bound=OutboxMixin)
 
 
-def event_subject(tenant: str, module: str, event_type: str) -> str:
-    """``mosaico.<tenant>.<module>.<event_snake>`` (``LeadWon`` -> ``lead_won``)."""
-    return f"mosaico.{tenant}.{module}.{_WORD_START.sub('_', event_type).lower()}"
-
-
 def record_event(
     session: AsyncSession, row_type: type[Row], *, tenant: str, module: str, event: BaseModel
 ) -> Row:
     """Add ``event`` (its class name is its type) to the outbox table ``row_type``; it
-    commits or rolls back with the caller's change."""
+    commits or rolls back with the caller's change, and is published right after the
+    commit when the session came from ``open_tenant_session``."""
     event_type = type(event).__name__
     row = row_type()
     row.id = uuid.uuid4()
     row.subject = event_subject(tenant, module, event_type)
     row.type = event_type
+    row.schema_version = int(getattr(type(event), "schema_version", 1))
     row.payload = event.model_dump(mode="json")
     session.add(row)
+    _publish_after_commit(session.sync_session, tenant, row.id)
     return row
+
+
+def _publish_after_commit(session: Session, tenant: str, row_id: uuid.UUID) -> None:
+    rows: list[tuple[str, uuid.UUID]] | None = session.info.get(_COMMITTING)
+    if rows is None:
+        rows = session.info[_COMMITTING] = []
+        event.listen(session, "after_commit", _announce_committed)
+        event.listen(session, "after_rollback", _forget_uncommitted)
+    rows.append((tenant, row_id))
+
+
+def _announce_committed(session: Session) -> None:
+    rows: list[tuple[str, uuid.UUID]] = session.info.get(_COMMITTING, [])
+    if not rows:
+        return
+    committed = list(rows)
+    rows.clear()
+    databases: TenantDatabases | None = session.info.get(SESSION_DATABASES)
+    listener = databases.outbox_listener if databases is not None else None
+    if listener is None:
+        return  # the sweeper publishes them
+    by_tenant: dict[str, list[uuid.UUID]] = {}
+    for tenant, row_id in committed:
+        by_tenant.setdefault(tenant, []).append(row_id)
+    for tenant, ids in by_tenant.items():
+        listener(tenant, ids)
+
+
+def _forget_uncommitted(session: Session) -> None:
+    rows: list[tuple[str, uuid.UUID]] = session.info.get(_COMMITTING, [])
+    rows.clear()

@@ -107,6 +107,10 @@ class PayloadTooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "Payload Too Large"
 
 
+class UnsupportedMediaType(Problem):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported Media Type"
+
+
 class InvalidInput(Problem):
     status, slug, title = 422, "invalid-input", "Invalid input"
 
@@ -117,6 +121,12 @@ class TooManyRequests(Problem):
 
 class DependencyUnavailable(Problem):
     status, slug, title = 503, "dependency-unavailable", "Service dependency unavailable"
+
+
+class BadGateway(Problem):
+    """Another service answered, but not with anything this one can use."""
+
+    status, slug, title = 502, "bad-gateway", "Bad answer from a service dependency"
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
@@ -159,6 +169,7 @@ _HTTP_PROBLEMS: dict[int, type[Problem]] = {
     404: NotFound,
     409: Conflict,
     413: PayloadTooLarge,
+    415: UnsupportedMediaType,
     429: TooManyRequests,
 }
 
@@ -201,18 +212,29 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(DependencyUnavailable("The database is unavailable."), request)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("unhandled error", exc_info=exc)
-    return problem_response(Problem("An unexpected error happened; it was logged."), request)
+def unexpected_error_response(exc: Exception, path: str | None = None) -> JSONResponse:
+    """Log an error no handler knew (with its traceback) and render the 500 problem.
+
+    Called by the request-context middleware while the request's context is still set,
+    so the log line, the body and the headers all carry the request id and the tenant.
+    """
+    logger.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+    return JSONResponse(
+        Problem("An unexpected error happened; it was logged.").body(path),
+        status_code=500,
+        media_type=PROBLEM_JSON,
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Make every error of ``app`` a problem+json response, never a bare 500 page."""
+    """Make every known error of ``app`` a problem+json response. Errors nobody knew
+    are rendered by ``RequestContextMiddleware`` (``unexpected_error_response``):
+    Starlette would hand a catch-all handler to its outermost middleware, outside the
+    request's context."""
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(DBAPIError, _on_database_error)
-    app.add_exception_handler(Exception, _on_unexpected)
 
 
 def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:

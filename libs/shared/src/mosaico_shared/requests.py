@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mosaico_shared.logs import request_id_var, tenant_var
+from mosaico_shared.problems import PayloadTooLarge, problem_response, unexpected_error_response
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -47,7 +48,8 @@ def _declared_length(scope: Scope) -> int | None:
 
 class RequestContextMiddleware:
     """Sets the request id (taken from ``X-Request-ID`` or generated, and echoed),
-    refuses bodies over ``max_body_bytes`` with 413, and logs each request once."""
+    refuses bodies over ``max_body_bytes`` with 413, renders errors no handler knew
+    as a 500 problem inside the request's context, and logs each request once."""
 
     def __init__(self, app: ASGIApp, *, module: str, max_body_bytes: int) -> None:
         self.app = app
@@ -63,10 +65,12 @@ class RequestContextMiddleware:
         tenant_token = tenant_var.set(None)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
@@ -90,14 +94,17 @@ class RequestContextMiddleware:
                 await self._refuse_oversized(scope, send_with_id)
             else:
                 await self.app(scope, receive_limited, send_with_id)
+        except Exception as exc:
+            if response_started:
+                raise  # half an answer is out: the server can only drop the connection
+            response = unexpected_error_response(exc, scope.get("path"))
+            await response(scope, receive, send_with_id)
         finally:
             self._log(scope, status, time.perf_counter() - started)
             tenant_var.reset(tenant_token)
             request_id_var.reset(id_token)
 
     async def _refuse_oversized(self, scope: Scope, send: Send) -> None:
-        from mosaico_shared.problems import PayloadTooLarge, problem_response
-
         response = problem_response(
             PayloadTooLarge(f"The body exceeds {self.max_body_bytes} bytes.")
         )

@@ -2,27 +2,54 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, Literal
 
-from pydantic import SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from mosaico_shared.events.settings import EventSettings
 
 
-class ServiceSettings(BaseSettings):
-    """Settings every module has; a service subclasses it and sets ``module``."""
+class ServiceSettings(EventSettings):
+    """Settings every module has (the event backbone's among them, ``events/settings.py``);
+    a service subclasses it and sets ``module``."""
 
-    model_config = SettingsConfigDict(env_prefix="MOSAICO_", extra="ignore")
+    # A value that fails to parse is never echoed in the error: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_prefix="MOSAICO_", extra="ignore", hide_input_in_errors=True
+    )
 
     module: ClassVar[str] = ""
 
-    #: The module's PostgreSQL server; tenant databases are picked on it by name.
-    database_url: str = "postgresql+psycopg://mosaico@localhost:5432/postgres"
+    #: The module's PostgreSQL server; tenant databases are picked on it by name. Secret:
+    #: it holds the password, so it prints as ``**********``.
+    database_url: SecretStr = SecretStr("postgresql+psycopg://mosaico@localhost:5432/postgres")
     identity_url: str = "http://identity:8000"
     jwt_issuer: str = "mosaico-identity"
     jwt_audience: str = "mosaico"
-    #: Credential for ``/<module>/internal/...``; shared by the operator and the services.
-    internal_token: SecretStr
+    #: How callers of ``/<module>/internal/...`` prove who they are: ``kubernetes``
+    #: (projected ServiceAccount tokens, checked with the API server's TokenReview) or
+    #: ``digests`` (``make up`` and tests: a generated token per caller, of which this
+    #: side keeps only the SHA-256).
+    internal_auth: Literal["kubernetes", "digests"] = "kubernetes"
+    #: kubernetes: ServiceAccount user name -> caller name, e.g.
+    #: ``{"system:serviceaccount:mosaico:mosaico-operator": "operator"}``.
+    internal_callers: dict[str, str] = {}
+    #: digests: caller name -> SHA-256 (hex) of the token that caller sends here.
+    internal_caller_digests: dict[str, str] = {}
+    #: Seconds a reviewed caller token is trusted before the API server is asked again
+    #: (a deleted ServiceAccount is refused within this delay).
+    internal_caller_cache_seconds: float = 10.0
+    #: This pod's own tokens for other services' internal APIs: one file per service,
+    #: named after it (``identity``). Unset: this service calls no internal API.
+    caller_tokens_dir: Path | None = None
+    #: The API server that reviews caller tokens, and this pod's credential for it.
+    kubernetes_api_url: str = "https://kubernetes.default.svc"
+    kubernetes_token_file: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+    kubernetes_ca_file: Path | None = Path("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt")
     max_body_bytes: int = 1_048_576
     #: Open tenant engines per pod; the least recently used one is disposed past this.
     tenant_engines: int = 64
@@ -30,23 +57,44 @@ class ServiceSettings(BaseSettings):
     tenant_pool_overflow: int = 3
     tenant_status_ttl_seconds: float = 5.0
     jwks_ttl_seconds: float = 300.0
+    #: How often a module checks that identity answers (``mosaico_dependency_up``).
+    dependency_probe_seconds: float = 15.0
     log_level: str = "INFO"
     log_json: bool = True
 
     @field_validator("database_url")
     @classmethod
-    def _use_psycopg3(cls, value: str) -> str:
-        url = make_url(value)
+    def _use_psycopg3(cls, value: SecretStr) -> SecretStr:
+        try:
+            url = make_url(value.get_secret_value())
+        except (ArgumentError, ValueError):
+            # Not the parser's message: it quotes the URL, password included.
+            raise ValueError(
+                "MOSAICO_DATABASE_URL is not a database URL "
+                "(postgresql+psycopg://user:password@host:port/database)"
+            ) from None
         if url.drivername in ("postgres", "postgresql", "postgresql+psycopg2"):
             url = url.set(drivername="postgresql+psycopg")
-        return url.render_as_string(hide_password=False)
+        return SecretStr(url.render_as_string(hide_password=False))
 
-    @field_validator("internal_token")
-    @classmethod
-    def _refuse_weak_internal_token(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
-            raise ValueError("MOSAICO_INTERNAL_TOKEN must be at least 16 characters")
-        return value
+    @model_validator(mode="after")
+    def _callers_are_named(self) -> ServiceSettings:
+        from mosaico_shared.auth.callers import CALLER_NAMES
+
+        names = (
+            self.internal_caller_digests.keys()
+            if self.internal_auth == "digests"
+            else self.internal_callers.values()
+        )
+        unknown = set(names) - CALLER_NAMES
+        if unknown:
+            raise ValueError(
+                f"unknown internal callers {sorted(unknown)}: use {sorted(CALLER_NAMES)}"
+            )
+        for name, digest in self.internal_caller_digests.items():
+            if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+                raise ValueError(f"the digest of caller {name!r} is not a SHA-256 in hex")
+        return self
 
     @property
     def prefix(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mosaico_shared.brazil import CNPJ_PATTERN, CPF_PATTERN
 from mosaico_shared.contracts.tenants import MODULES
 
 from mosaico_operator.crds.schema import (
@@ -17,8 +18,9 @@ from mosaico_operator.crds.schema import (
 )
 from mosaico_operator.models import GROUP, VERSION
 
-CNPJ_SHAPE = "^[0-9]{2}[.]?[0-9]{3}[.]?[0-9]{3}/?[0-9]{4}-?[0-9]{2}$"
-CPF_SHAPE = "^[0-9]{3}[.]?[0-9]{3}[.]?[0-9]{3}-?[0-9]{2}$"
+#: The shapes identity's contract accepts (check digits are the operator's to verify).
+CNPJ_SHAPE = CNPJ_PATTERN
+CPF_SHAPE = CPF_PATTERN
 EMAIL_SHAPE = "^[^@ ]+@[^@ ]+[.][^@ ]+$"
 PHONE_SHAPE = "^[+]?[0-9 ().-]{10,20}$"
 PRICE_SHAPE = "^[0-9]{1,9}([.][0-9]{1,2})?$"

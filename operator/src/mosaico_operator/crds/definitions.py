@@ -25,6 +25,7 @@ from mosaico_operator.crds.schema import (
     string_set,
 )
 from mosaico_operator.crds.tenant import tenant_crd
+from mosaico_operator.service_urls import IN_CLUSTER_URL
 
 
 def plan_crd() -> dict[str, Any]:
@@ -96,12 +97,14 @@ def module_crd() -> dict[str, Any]:
                 required=["adminSecretRef", "owner"],
             ),
             "serviceUrl": string(
-                "Base URL of the module's Service (http://crm.mosaico.svc:8000).",
+                "Base URL of the module's Service inside the cluster "
+                "(http://crm.mosaico.svc:8000); the operator sends its credential there.",
                 max_length=512,
                 rules=[
                     rule(
-                        "isURL(self) && self.matches('^https?://')",
-                        "serviceUrl must be an http(s) URL",
+                        f"self.matches('{IN_CLUSTER_URL}')",
+                        "serviceUrl must be a Service inside the cluster: "
+                        "http(s)://<name>.<namespace>.svc[.cluster.local][:port]",
                     )
                 ],
             ),

@@ -61,12 +61,14 @@ def tenant_crd() -> dict[str, Any]:
         {
             "displayName": string("Trade name.", max_length=200, min_length=1),
             "cnpj": string(
-                "CNPJ, with or without punctuation (check digits are verified by the operator).",
+                "CNPJ, numeric or alphanumeric, with or without punctuation (check digits "
+                "are verified by the operator).",
                 max_length=18,
                 rules=[
                     rule(
                         f"self.matches('{CNPJ_SHAPE}')",
-                        "cnpj must be 14 digits (11.222.333/0001-81)",
+                        "cnpj must be 12 digits or letters and 2 check digits "
+                        "(11.222.333/0001-81, 12.ABC.345/01DE-35)",
                     )
                 ],
             ),

@@ -1,4 +1,4 @@
-"""Per-tenant databases on a module's PostgreSQL server: create, check, dump and drop.
+"""Per-tenant databases on a module's PostgreSQL server: create, check and drop.
 
 Many tenants are reconciled at once (and a peer operator may race this one), so every
 statement tolerates having been done already by someone else.
@@ -7,20 +7,20 @@ statement tolerates having been done already by someone else.
 from __future__ import annotations
 
 import asyncio
-import datetime
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 from mosaico_shared.tenancy.names import database_name
 from psycopg import errors, sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from mosaico_operator.provisioning.dsn import InvalidDsn, server_of, with_database
 from mosaico_operator.provisioning.errors import DatabaseUnavailable
 
 #: Another CREATE DATABASE copying template1 at the same moment; it passes in a moment.
 _TRANSIENT = (errors.ObjectInUse, errors.LockNotAvailable, errors.SerializationFailure)
 _ATTEMPTS = 5
+#: New databases grant CONNECT and TEMPORARY to PUBLIC: every role of the server.
+_REVOKE = sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC")
 _CONNECT_TIMEOUT = 10
 
 
@@ -46,20 +46,24 @@ class DatabaseOutcome:
 
 
 def _where(admin_dsn: str) -> str:
-    """host:port of a DSN, for messages (never the password)."""
-    parts = conninfo_to_dict(admin_dsn)
-    return f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}"
+    """host:port of a DSN, for messages and gates (never the password)."""
+    try:
+        return server_of(admin_dsn)
+    except InvalidDsn as exc:
+        raise DatabaseUnavailable("InvalidDatabaseDsn", f"the admin DSN is {exc}") from None
 
 
 async def _connect(admin_dsn: str, database: str = "postgres") -> psycopg.AsyncConnection[object]:
+    where = _where(admin_dsn)
     try:
         return await psycopg.AsyncConnection.connect(
-            make_conninfo(admin_dsn, dbname=database, connect_timeout=_CONNECT_TIMEOUT),
+            with_database(admin_dsn, database, connect_timeout=_CONNECT_TIMEOUT),
             autocommit=True,
+            application_name="mosaico-operator",
         )
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(
-            "DatabaseUnavailable", f"PostgreSQL at {_where(admin_dsn)} is unreachable: {exc}"
+            "DatabaseUnavailable", f"PostgreSQL at {where} is unreachable: {exc}"
         ) from exc
 
 
@@ -78,7 +82,12 @@ async def provision_module_database(
     *,
     gates: DatabaseGates | None = None,
 ) -> DatabaseOutcome:
-    """CREATE DATABASE ``<module>_<tenant>`` OWNER ``owner`` unless it exists.
+    """CREATE DATABASE ``<module>_<tenant>`` OWNER ``owner`` unless it exists, and
+    REVOKE CONNECT from PUBLIC on it (again every time: a creation interrupted before
+    the revoke is repaired), so no other module's role can open it.
+
+    The operator's role needs CREATEDB and the right to act as ``owner`` (membership in
+    the module's role), not superuser.
 
     Idempotent, and safe when several reconciles (or operators) create it at once: a
     concurrent creation surfaces as duplicate_database or as a unique violation on
@@ -100,12 +109,14 @@ async def _create_database(admin_dsn: str, module: str, tenant: str, owner: str)
         try:
             async with await _connect(admin_dsn) as conn:
                 cursor = await conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-                if await cursor.fetchone() is not None:
-                    return DatabaseOutcome(name, created=False)
-                await conn.execute(statement)
-                return DatabaseOutcome(name, created=True)
-        except (errors.DuplicateDatabase, errors.UniqueViolation):
-            return DatabaseOutcome(name, created=False)
+                created = await cursor.fetchone() is None
+                if created:
+                    try:
+                        await conn.execute(statement)
+                    except (errors.DuplicateDatabase, errors.UniqueViolation):
+                        created = False
+                await conn.execute(_REVOKE.format(sql.Identifier(name)))
+                return DatabaseOutcome(name, created=created)
         except _TRANSIENT:
             if attempt == _ATTEMPTS:
                 raise
@@ -119,32 +130,6 @@ async def _create_database(admin_dsn: str, module: str, tenant: str, owner: str)
                 "DatabaseCreateFailed", f"creating {name} on {_where(admin_dsn)} failed: {exc}"
             ) from exc
     raise AssertionError("unreachable")
-
-
-async def dump_database(
-    admin_dsn: str, database: str, backup_dir: Path, *, pg_dump: str = "pg_dump"
-) -> Path:
-    """``pg_dump --format=custom`` of ``database`` into ``backup_dir``; returns the file."""
-    await asyncio.to_thread(backup_dir.mkdir, parents=True, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = backup_dir / f"{database}-{stamp}.dump"
-    process = await asyncio.create_subprocess_exec(
-        pg_dump,
-        "--format=custom",
-        "--no-owner",
-        f"--file={target}",
-        f"--dbname={make_conninfo(admin_dsn, dbname=database)}",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await process.communicate()
-    if process.returncode != 0:
-        await asyncio.to_thread(target.unlink, missing_ok=True)
-        raise DatabaseUnavailable(
-            "BackupFailed",
-            f"pg_dump of {database} failed: {stderr.decode(errors='replace')[-500:]}",
-        )
-    return target
 
 
 async def drop_database(admin_dsn: str, database: str) -> bool:

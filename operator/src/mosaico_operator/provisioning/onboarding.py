@@ -1,11 +1,14 @@
-"""identity's tenant registry and the modules' onboarding endpoints, through the
-internal credential."""
+"""identity's tenant registry and the modules' onboarding endpoints, each called with
+the operator's own credential for that service."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import httpx
+from mosaico_shared.auth import CallerCredentials
 from mosaico_shared.contracts.tenants import (
     FirstAdmin,
     FirstAdminResult,
@@ -17,6 +20,7 @@ from mosaico_shared.http_client import ServiceClient
 from mosaico_shared.problems import DependencyUnavailable, NotFound, Problem
 
 from mosaico_operator.provisioning.errors import DependencyDown, ProvisioningError, Rejected
+from mosaico_operator.service_urls import ServiceAddresses
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,17 @@ def _failure(what: str, exc: Problem, *, module: str | None = None) -> Provision
 class IdentityRegistry:
     """identity's internal tenant API."""
 
-    def __init__(self, base_url: str, *, token: str, timeout: float = 30.0) -> None:
-        self.client = ServiceClient(base_url, name="identity", token=token, timeout=timeout)
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.client = ServiceClient(
+            base_url, name="identity", auth=auth, timeout=timeout, transport=transport
+        )
 
     async def upsert_tenant(self, slug: str, tenant: TenantUpsert) -> TenantRecord:
         """Create or update the tenant (limits, modules, suspended)."""
@@ -90,31 +103,52 @@ class ModuleOnboarding:
     At most ``concurrency`` onboardings run at once per service URL: a service
     migrates with Alembic, whose module-level context is not safe for two migrations
     at once in one process, so parallel onboardings into one service fail at random.
+    A URL that ``allowed_url`` refuses gets no request (and so no credential).
     """
 
-    def __init__(self, *, token: str, timeout: float = 120.0, concurrency: int = 1) -> None:
-        self.token = token
+    def __init__(
+        self,
+        *,
+        credentials: CallerCredentials,
+        timeout: float = 120.0,
+        concurrency: int = 1,
+        service_addresses: Mapping[str, str] | None = None,
+        allowed_url: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.credentials = credentials
         self.timeout = timeout
         self.concurrency = concurrency
+        self.service_addresses = dict(service_addresses or {})
+        self.allowed_url = allowed_url
         self._clients: dict[str, ServiceClient] = {}
         self._gates: dict[str, asyncio.Semaphore] = {}
 
     def _client(self, target: ModuleTarget) -> ServiceClient:
-        client = self._clients.get(target.service_url)
+        # Keyed by module too: one URL may serve several modules, each its own audience.
+        key = f"{target.module} {target.service_url}"
+        client = self._clients.get(key)
         if client is None:
             # Onboarding migrates a database: slow, but safe to repeat.
             client = ServiceClient(
                 target.service_url,
                 name=target.module,
-                token=self.token,
+                auth=self.credentials.for_service(target.module),
                 timeout=self.timeout,
                 attempts=2,
+                transport=ServiceAddresses(self.service_addresses),
             )
-            self._clients[target.service_url] = client
+            self._clients[key] = client
         return client
 
     async def onboard(self, target: ModuleTarget, tenant: str) -> OnboardingResult:
         """Migrate and seed the tenant's database in the module (idempotent)."""
+        if self.allowed_url is not None and not self.allowed_url(target.service_url):
+            raise Rejected(
+                "ServiceUrlOutsideCluster",
+                f"{target.module}'s serviceUrl {target.service_url} is not a Service inside "
+                "the cluster; the operator sends its credential nowhere else",
+                module=target.module,
+            )
         path = target.onboarding_url_path(tenant)
         gate = self._gates.setdefault(target.service_url, asyncio.Semaphore(self.concurrency))
         try:

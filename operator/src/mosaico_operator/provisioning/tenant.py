@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mosaico_shared.auth import CallerCredentials
 from mosaico_shared.contracts.tenants import FirstAdminResult, OnboardingResult, TenantUpsert
 from mosaico_shared.tenancy.names import database_name
 
@@ -19,6 +20,7 @@ from mosaico_operator.provisioning.onboarding import (
     ModuleOnboarding,
     ModuleTarget,
 )
+from mosaico_operator.service_urls import ServiceAddresses
 from mosaico_operator.validation import first_admin_contract, validate_tenant
 
 
@@ -65,15 +67,28 @@ class Services:
         cls,
         identity_url: str,
         *,
-        token: str,
+        credentials: CallerCredentials,
         module_timeout: float = 120.0,
         onboarding_concurrency: int = 1,
         database_connections: int = 8,
+        service_addresses: Mapping[str, str] | None = None,
+        allowed_url: Callable[[str], bool] | None = None,
     ) -> Services:
+        """``credentials`` are the operator's own (one token per service);
+        ``allowed_url`` refuses module URLs the credentials must not go to;
+        ``service_addresses`` (see ``ServiceAddresses``) redirects connections."""
         return cls(
-            IdentityRegistry(identity_url, token=token),
+            IdentityRegistry(
+                identity_url,
+                auth=credentials.for_service("identity"),
+                transport=ServiceAddresses(service_addresses or {}),
+            ),
             ModuleOnboarding(
-                token=token, timeout=module_timeout, concurrency=onboarding_concurrency
+                credentials=credentials,
+                timeout=module_timeout,
+                concurrency=onboarding_concurrency,
+                service_addresses=service_addresses,
+                allowed_url=allowed_url,
             ),
             DatabaseGates(database_connections),
         )
@@ -156,6 +171,11 @@ async def provision_tenant(
     if outcome.first_admin.created:
         how = "invited" if outcome.first_admin.invite_token else "created"
         report("FirstAdminCreated", f"first admin {spec.first_admin.email} {how}")
+    elif outcome.first_admin.restored:
+        report(
+            "FirstAdminRestored",
+            f"no active admin was left: {spec.first_admin.email} is active and admin again",
+        )
     return outcome
 
 

@@ -1,24 +1,15 @@
-"""Who may do what in the CRM: the ``Actor`` endpoints hand to services."""
+"""Who may do what in the CRM: the ``Actor`` endpoints hand to services, and the one
+factory every domain's ``auth.py`` builds its dependencies with."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends
-from mosaico_shared.auth import Principal, RequirePermission
+from fastapi import Request
+from mosaico_shared.auth import CurrentPrincipal, Principal, RequirePermission
 
-from mosaico_crm.roles import (
-    LEADS_ALL,
-    LEADS_DELETE,
-    LEADS_READ,
-    LEADS_WRITE,
-    REPORTS_READ,
-    ROLE_PERMISSIONS,
-    STAGES_READ,
-    STAGES_WRITE,
-)
+from mosaico_crm.roles import LEADS_ALL, ROLE_PERMISSIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,45 +34,12 @@ class Actor:
         )
 
 
-async def _lead_reader(
-    principal: Annotated[Principal, Depends(RequirePermission(LEADS_READ))],
-) -> Actor:
-    return Actor.of(principal)
+class ActingWith:
+    """Dependency: the caller holds ``permission`` (admins always do); answers the
+    :class:`Actor` services work with. ``Annotated[Actor, Depends(ActingWith(p))]``."""
 
+    def __init__(self, permission: str) -> None:
+        self.required = RequirePermission(permission)
 
-async def _lead_writer(
-    principal: Annotated[Principal, Depends(RequirePermission(LEADS_WRITE))],
-) -> Actor:
-    return Actor.of(principal)
-
-
-async def _lead_deleter(
-    principal: Annotated[Principal, Depends(RequirePermission(LEADS_DELETE))],
-) -> Actor:
-    return Actor.of(principal)
-
-
-async def _stage_reader(
-    principal: Annotated[Principal, Depends(RequirePermission(STAGES_READ))],
-) -> Actor:
-    return Actor.of(principal)
-
-
-async def _stage_editor(
-    principal: Annotated[Principal, Depends(RequirePermission(STAGES_WRITE))],
-) -> Actor:
-    return Actor.of(principal)
-
-
-async def _report_reader(
-    principal: Annotated[Principal, Depends(RequirePermission(REPORTS_READ))],
-) -> Actor:
-    return Actor.of(principal)
-
-
-LeadReader = Annotated[Actor, Depends(_lead_reader)]
-LeadWriter = Annotated[Actor, Depends(_lead_writer)]
-LeadDeleter = Annotated[Actor, Depends(_lead_deleter)]
-StageReader = Annotated[Actor, Depends(_stage_reader)]
-StageEditor = Annotated[Actor, Depends(_stage_editor)]
-ReportReader = Annotated[Actor, Depends(_report_reader)]
+    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Actor:
+        return Actor.of(await self.required(request, principal))

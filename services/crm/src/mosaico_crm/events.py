@@ -1,51 +1,26 @@
 """Events the CRM emits, written to the outbox in the transaction of the change.
 
-A relay publishes unpublished rows to NATS JetStream under their ``subject``
-(``mosaico.<tenant>.crm.<event_snake>``) and sets ``published_at``.
+The contracts live in ``mosaico_shared.contracts.crm`` (consumers read the same
+models); the relay publishes each row to NATS JetStream under its subject
+(``mosaico.<tenant>.crm.<event_snake>``) right after the commit.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-from decimal import Decimal
-
+from mosaico_shared.contracts.crm import LeadCreated, LeadLost, LeadStageChanged, LeadWon
 from mosaico_shared.outbox import record_event
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_crm.models import OutboxEvent
 
-
-class LeadCreated(BaseModel):
-    lead_id: uuid.UUID
-    name: str
-    stage_id: uuid.UUID
-    owner_id: uuid.UUID
-    estimated_value: Decimal
-    created_by: uuid.UUID
-
-
-class LeadStageChanged(BaseModel):
-    lead_id: uuid.UUID
-    from_stage_id: uuid.UUID
-    to_stage_id: uuid.UUID
-    moved_by: uuid.UUID
-    moved_at: datetime
-
-
-class LeadWon(BaseModel):
-    lead_id: uuid.UUID
-    stage_id: uuid.UUID
-    estimated_value: Decimal
-    reason: str | None
-    closed_by: uuid.UUID
-    closed_at: datetime
-
-
-class LeadLost(LeadWon):
-    pass
-
+__all__ = [
+    "CrmEvent",
+    "LeadCreated",
+    "LeadLost",
+    "LeadStageChanged",
+    "LeadWon",
+    "record_lead_event",
+]
 
 CrmEvent = LeadCreated | LeadStageChanged | LeadWon | LeadLost
 

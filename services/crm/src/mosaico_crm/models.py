@@ -71,6 +71,8 @@ class Lead(CrmBase):
             postgresql_where=text("deleted_at IS NULL"),
         ),
         Index("ix_leads_tags", "tags", postgresql_using="gin"),
+        # ix_leads_search (accent-folded trigrams over name, company and e-mail) is an
+        # expression index that exists only where pg_trgm does: migration 0002 owns it.
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

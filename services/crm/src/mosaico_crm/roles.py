@@ -7,6 +7,8 @@ they own. Only admins edit the pipeline; only admins and managers delete leads.
 
 from __future__ import annotations
 
+from mosaico_shared.contracts.roles import ROLES
+
 LEADS_READ = "leads:read"
 LEADS_WRITE = "leads:write"
 #: See and change every lead, and give leads to other users (otherwise: own leads only).
@@ -16,7 +18,6 @@ STAGES_READ = "stages:read"
 STAGES_WRITE = "stages:write"
 REPORTS_READ = "reports:read"
 
-ROLES = ("admin", "manager", "user")
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "manager": frozenset(
@@ -24,3 +25,5 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "user": frozenset({LEADS_READ, LEADS_WRITE, STAGES_READ}),
 }
+
+__all__ = ["ROLES", "ROLE_PERMISSIONS"]

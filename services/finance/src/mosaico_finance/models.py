@@ -1,5 +1,5 @@
 """``finance_<tenant>``: bank accounts, categories, transactions, their audit trail,
-processed events and the outbox of one tenant."""
+processed events, consumed events and the outbox of one tenant."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from mosaico_shared.events.processed import ConsumedEventMixin
 from mosaico_shared.outbox import OutboxMixin
 from sqlalchemy import (
     BigInteger,
@@ -148,3 +149,9 @@ class OutboxEvent(OutboxMixin, FinanceBase):
     """An event written with the change that caused it; a relay publishes it to NATS."""
 
     __tablename__ = "outbox"
+
+
+class ConsumedEvent(ConsumedEventMixin, FinanceBase):
+    """An event one of finance's consumers applied, recorded with its effect."""
+
+    __tablename__ = "consumed_events"

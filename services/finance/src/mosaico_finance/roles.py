@@ -1,11 +1,6 @@
-"""What each role of a tenant may do in finance, and the dependencies that check it."""
+"""What each role of a tenant may do in finance (each domain's ``auth.py`` checks it)."""
 
 from __future__ import annotations
-
-from typing import Annotated
-
-from fastapi import Depends
-from mosaico_shared.auth import Principal, RequirePermission
 
 READ = "finance:read"
 WRITE_TRANSACTIONS = "transactions:write"
@@ -17,8 +12,3 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "manager": frozenset({READ, WRITE_TRANSACTIONS}),
     "user": frozenset({READ}),
 }
-
-CanRead = Annotated[Principal, Depends(RequirePermission(READ))]
-CanWriteTransactions = Annotated[Principal, Depends(RequirePermission(WRITE_TRANSACTIONS))]
-CanManageAccounts = Annotated[Principal, Depends(RequirePermission(MANAGE_ACCOUNTS))]
-CanManageCategories = Annotated[Principal, Depends(RequirePermission(MANAGE_CATEGORIES))]

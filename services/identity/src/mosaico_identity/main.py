@@ -9,9 +9,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from mosaico_shared.app import create_service_app, database_server_ready
+from mosaico_shared.events.backbone import EventBackbone
 from mosaico_shared.migrations import upgrade_database
 from mosaico_shared.onboarding import onboarding_router
 from mosaico_shared.tenancy.engines import TenantDatabases
+from mosaico_shared.tenancy.status import CachedTenantStatus
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -21,8 +23,10 @@ from mosaico_identity.auth import endpoints as auth_endpoints
 from mosaico_identity.invites import endpoints as invite_endpoints
 from mosaico_identity.keys import endpoints as key_endpoints
 from mosaico_identity.keys.service import SigningKeys
+from mosaico_identity.models.tenant import OutboxEvent
 from mosaico_identity.registry import endpoints as registry_endpoints
-from mosaico_identity.registry.status import LocalTenantStatus
+from mosaico_identity.registry.service import TokenCutoffs
+from mosaico_identity.registry.status import platform_registry
 from mosaico_identity.roles import ROLE_PERMISSIONS
 from mosaico_identity.settings import IdentitySettings
 from mosaico_identity.users import endpoints as user_endpoints
@@ -45,6 +49,10 @@ async def ensure_platform_database(server_url: str, name: str) -> None:
                 return
             try:
                 await connection.execute(text(f'CREATE DATABASE "{name}"'))
+                # Only identity's role (its owner) may open the registry and the keys.
+                await connection.execute(
+                    text(f'REVOKE CONNECT, TEMPORARY ON DATABASE "{name}" FROM PUBLIC')
+                )
             except DBAPIError as exc:
                 if getattr(exc.orig, "sqlstate", None) == "42P04":  # another replica won
                     return
@@ -65,7 +73,7 @@ async def platform_database_ready(app: FastAPI) -> None:
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     """Build the identity app from settings (the environment by default)."""
     settings = settings or IdentitySettings()
-    databases = TenantDatabases(settings.database_url, "identity")
+    databases = TenantDatabases(settings.database_url.get_secret_value(), "identity")
     platform_url = databases.url_for(settings.platform_database)
     platform_engine = create_async_engine(
         platform_url, pool_size=5, max_overflow=5, hide_parameters=True
@@ -81,6 +89,15 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         ),
     )
 
+    # A cutoff outlives every access token it refuses, with a minute of clock skew.
+    keep_cutoffs = settings.access_token_ttl_seconds + 60
+    tenant_status = CachedTenantStatus(
+        platform_registry(platform_engine, keep_cutoffs_seconds=keep_cutoffs),
+        ttl=settings.tenant_status_ttl_seconds,
+    )
+    token_cutoffs = TokenCutoffs(platform_engine, keep_seconds=keep_cutoffs, status=tenant_status)
+    events = EventBackbone(settings, "identity", outbox=OutboxEvent)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Replicas may start together; Alembic's transactional DDL plus the version
@@ -89,7 +106,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         await asyncio.to_thread(upgrade_database, PLATFORM_MIGRATIONS, platform_url)
         await signing_keys.ensure_active_key()
         try:
-            yield
+            async with events.lifespan(app):
+                yield
         finally:
             await platform_engine.dispose()
 
@@ -108,12 +126,13 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         ],
         role_permissions=ROLE_PERMISSIONS,
         key_source=signing_keys,
-        tenant_status=LocalTenantStatus(platform_engine, ttl=settings.tenant_status_ttl_seconds),
+        tenant_status=tenant_status,
         readiness=(database_server_ready, platform_database_ready),
         lifespan=lifespan,
     )
     app.state.platform_engine = platform_engine
     app.state.signing_keys = signing_keys
+    app.state.token_cutoffs = token_cutoffs
     return app
 
 

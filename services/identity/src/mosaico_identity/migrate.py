@@ -12,8 +12,7 @@ from mosaico_identity.settings import IdentitySettings
 
 if __name__ == "__main__":
     settings = IdentitySettings()
-    platform_url = TenantDatabases(settings.database_url, "identity").url_for(
-        settings.platform_database
-    )
+    server_url = settings.database_url.get_secret_value()
+    platform_url = TenantDatabases(server_url, "identity").url_for(settings.platform_database)
     upgrade_database(PLATFORM_MIGRATIONS, platform_url)
-    sys.exit(migrate_all_command("identity", TENANT_MIGRATIONS, settings.database_url))
+    sys.exit(migrate_all_command("identity", TENANT_MIGRATIONS, server_url))

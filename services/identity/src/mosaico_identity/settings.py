@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from mosaico_shared.settings import ServiceSettings
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 
 class IdentitySettings(ServiceSettings):
@@ -20,9 +20,16 @@ class IdentitySettings(ServiceSettings):
     #: stored in the clear (a development database only). Keys stored before it was set
     #: are encrypted at the next start.
     signing_key_passphrase: SecretStr | None = None
-    #: Failed logins in a row before the account is locked for ``lockout_seconds``.
-    max_failed_logins: int = 5
-    lockout_seconds: int = 300
+    #: Failed logins allowed without delay per login (in each tenant) and per client
+    #: address (across tenants). After that, the next attempt waits
+    #: ``login_throttle_base_delay_seconds``, doubled with every further failure, up to
+    #: ``login_throttle_max_delay_seconds``; a success clears the login's count.
+    login_throttle_free_failures: int = Field(default=5, ge=1)
+    address_throttle_free_failures: int = Field(default=30, ge=1)
+    login_throttle_base_delay_seconds: float = Field(default=1.0, gt=0)
+    login_throttle_max_delay_seconds: float = Field(default=900.0, gt=0)
+    #: A login or address without failures for this long starts again from zero.
+    login_throttle_forget_seconds: float = Field(default=3600.0, gt=0)
     tenant_status_ttl_seconds: float = 1.0
 
     @field_validator("signing_key_passphrase")

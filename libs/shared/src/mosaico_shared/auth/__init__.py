@@ -1,6 +1,17 @@
 """Authentication and authorization shared by every service."""
 
-from mosaico_shared.auth.internal import InternalCaller, require_internal
+from mosaico_shared.auth.callers import (
+    OPERATOR,
+    SERVICES,
+    Caller,
+    CallerVerifier,
+    DigestCallers,
+    RequireCaller,
+    TokenReviewCallers,
+    internal_audience,
+    token_digest,
+)
+from mosaico_shared.auth.credentials import CallerCredentials, TokenFileAuth
 from mosaico_shared.auth.principal import (
     CurrentPrincipal,
     Principal,
@@ -10,13 +21,22 @@ from mosaico_shared.auth.principal import (
 from mosaico_shared.auth.tokens import JwksKeySource, KeySource, TokenVerifier
 
 __all__ = [
+    "OPERATOR",
+    "SERVICES",
+    "Caller",
+    "CallerCredentials",
+    "CallerVerifier",
     "CurrentPrincipal",
-    "InternalCaller",
+    "DigestCallers",
     "JwksKeySource",
     "KeySource",
     "Principal",
+    "RequireCaller",
     "RequirePermission",
     "RequireRole",
+    "TokenFileAuth",
+    "TokenReviewCallers",
     "TokenVerifier",
-    "require_internal",
+    "internal_audience",
+    "token_digest",
 ]

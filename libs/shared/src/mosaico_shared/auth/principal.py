@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from mosaico_shared.contracts.roles import ADMIN
 from mosaico_shared.logs import tenant_var
 from mosaico_shared.problems import Forbidden, ModuleNotEnabled, TenantSuspended, Unauthorized
 
 if TYPE_CHECKING:
     from mosaico_shared.auth.tokens import TokenVerifier
     from mosaico_shared.tenancy.status import TenantStatusSource
-
-ADMIN_ROLE = "admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +30,21 @@ class Principal:
     plan: str | None
     token_id: str
     expires_at: datetime
+    #: The token's ``iat`` (Unix seconds).
+    issued_at: int
 
     @property
     def is_admin(self) -> bool:
         """Tenant administrators may do everything inside their tenant."""
-        return ADMIN_ROLE in self.roles
+        return ADMIN in self.roles
 
 
-_bearer = HTTPBearer(auto_error=False, description="Access token issued by identity")
+#: The OpenAPI security scheme of user requests (internal calls use ``InternalCallerToken``).
+ACCESS_SCHEME = "AccessToken"
+
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name=ACCESS_SCHEME, description="Access token issued by identity"
+)
 
 
 async def current_principal(
@@ -47,7 +53,8 @@ async def current_principal(
 ) -> Principal:
     """Verify the bearer token, then check that its tenant may use this module now:
     the module is enabled and the tenant is not suspended (both as identity says today,
-    not as the token said when it was issued)."""
+    not as the token said when it was issued), and that the token was not issued before
+    its user was deactivated or given other roles (the record's ``users_not_before``)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("An access token is required (Authorization: Bearer ...).")
     verifier: TokenVerifier = request.app.state.token_verifier
@@ -62,6 +69,13 @@ async def current_principal(
         raise TenantSuspended(f"Tenant {principal.tenant!r} is suspended.")
     if module not in status.modules or module not in principal.modules:
         raise ModuleNotEnabled(f"Module {module!r} is not enabled for {principal.tenant!r}.")
+    not_before = status.users_not_before.get(principal.user_id)
+    if not_before is not None and principal.issued_at < not_before:
+        raise Unauthorized(
+            "The access token was issued before the user's access changed; log in again."
+        )
+    # ``CurrentTenant`` hands this record on without a second lookup.
+    request.state.tenant_record = status
     return principal
 
 

@@ -13,7 +13,7 @@ import jwt
 from cachetools import LRUCache
 
 from mosaico_shared.auth.principal import Principal
-from mosaico_shared.problems import DependencyUnavailable, Unauthorized
+from mosaico_shared.problems import BadGateway, DependencyUnavailable, Unauthorized
 
 #: Asymmetric algorithms only: a token signed with a shared secret or with none is refused.
 ALLOWED_ALGORITHMS = ("EdDSA", "RS256")
@@ -66,11 +66,19 @@ class JwksKeySource:
         try:
             response = await self.client.get(self.url, timeout=5.0)
             response.raise_for_status()
-            key_set = jwt.PyJWKSet.from_dict(response.json())
-        except (httpx.HTTPError, jwt.PyJWKSetError, ValueError) as exc:
+        except httpx.HTTPError as exc:
             if self._keys:
                 return  # keep serving with the keys we have; identity may be restarting
             raise DependencyUnavailable("Signing keys cannot be fetched from identity.") from exc
+        try:
+            document = response.json()
+            if not isinstance(document, dict):
+                raise ValueError("a JWKS is a JSON object")
+            key_set = jwt.PyJWKSet.from_dict(document)
+        except (jwt.PyJWKSetError, ValueError) as exc:
+            if self._keys:
+                return
+            raise BadGateway("identity answered with signing keys that cannot be read.") from exc
         self._keys = {k.key_id: k for k in key_set.keys if k.key_id}
         self._fetched_at = time.monotonic()
 
@@ -151,4 +159,5 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         plan=claims.get("plan"),
         token_id=str(claims["jti"]),
         expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
+        issued_at=int(claims["iat"]),
     )

@@ -37,6 +37,16 @@ class TenantRecord(TenantUpsert):
     """A tenant as identity's registry holds it."""
 
     slug: str = Field(pattern=TENANT_SLUG_PATTERN, examples=["acme"])
+    users_not_before: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "User id -> time (Unix seconds): that user's access tokens issued (``iat``) "
+            "earlier are refused (the user was deactivated or their roles changed). Only "
+            "users changed within the last access-token lifetime are listed: any token "
+            "issued before an older change has expired anyway."
+        ),
+        examples=[{"0b5c3f5e-8a1d-4d7e-9a55-3c0f3f0b6e21": 1767225600}],
+    )
 
 
 class FirstAdmin(BaseModel):
@@ -61,6 +71,13 @@ class FirstAdminResult(BaseModel):
 
     user_id: str | None = Field(description="None while the admin's invite is pending")
     created: bool
+    restored: bool = Field(
+        default=False,
+        description=(
+            "The tenant had no active admin: the first admin was reactivated and given "
+            "the admin role again"
+        ),
+    )
     invite_token: str | None = None
 
 

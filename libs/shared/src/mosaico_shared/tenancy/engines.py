@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -34,6 +36,9 @@ class TenantDatabases:
         self.max_overflow = max_overflow
         self._engines: OrderedDict[str, AsyncEngine] = OrderedDict()
         self._disposals: set[asyncio.Task[None]] = set()
+        #: Told ``(tenant, outbox row ids)`` right after a session opened on these
+        #: databases committed outbox rows: the module's relay publishes them at once.
+        self.outbox_listener: Callable[[str, list[uuid.UUID]], None] | None = None
 
     def url_for(self, database: str) -> str:
         """The server URL pointed at ``database``."""

@@ -16,9 +16,9 @@ from mosaico_shared.problems import (
 )
 from mosaico_shared.tenancy.session import TenantSession
 
-from mosaico_crm.access import LeadReader, LeadWriter
 from mosaico_crm.activities import service
 from mosaico_crm.activities.schemas import ActivityCreate, ActivityOut
+from mosaico_crm.leads.auth import LeadReader, LeadWriter
 
 router = APIRouter(prefix="/crm/v1/leads/{lead_id}/activities", tags=["activities"])
 

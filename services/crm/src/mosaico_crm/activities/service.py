@@ -6,10 +6,10 @@ import uuid
 from datetime import UTC, datetime
 
 from mosaico_shared.problems import Conflict, NotFound
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_crm.access import Actor
+from mosaico_crm.activities.repository import ActivityRepository
 from mosaico_crm.activities.schemas import ActivityCreate
 from mosaico_crm.leads.service import get_lead
 from mosaico_crm.models import Activity
@@ -21,7 +21,7 @@ async def add_activity(
     """Record an activity on a lead the actor may see."""
     await get_lead(session, actor=actor, lead_id=lead_id)
     activity = Activity(lead_id=lead_id, created_by=actor.user_id, **body.model_dump())
-    session.add(activity)
+    ActivityRepository(session).add(activity)
     await session.flush()
     return activity
 
@@ -31,12 +31,7 @@ async def list_activities(
 ) -> list[Activity]:
     """The lead's activities, oldest first."""
     await get_lead(session, actor=actor, lead_id=lead_id)
-    rows = await session.scalars(
-        select(Activity)
-        .where(Activity.lead_id == lead_id)
-        .order_by(Activity.created_at, Activity.id)
-    )
-    return list(rows)
+    return await ActivityRepository(session).of_lead(lead_id)
 
 
 async def complete_task(
@@ -44,11 +39,7 @@ async def complete_task(
 ) -> Activity:
     """Mark a task done, once; other kinds of activity are not completed (409)."""
     await get_lead(session, actor=actor, lead_id=lead_id)
-    activity = await session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id, Activity.lead_id == lead_id)
-        .with_for_update()
-    )
+    activity = await ActivityRepository(session).on_lead(activity_id, lead_id, for_update=True)
     if activity is None:
         raise NotFound(f"No activity {activity_id} on lead {lead_id}.")
     if activity.kind != "task":

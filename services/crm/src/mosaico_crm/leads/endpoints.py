@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from mosaico_shared.problems import (
     Conflict,
     DependencyUnavailable,
@@ -19,9 +19,14 @@ from mosaico_shared.problems import (
 from mosaico_shared.schemas import NO_NUL
 from mosaico_shared.tenancy.session import TenantSession
 
-from mosaico_crm.access import LeadDeleter, LeadReader, LeadWriter
-from mosaico_crm.leads import moves, service
-from mosaico_crm.leads.owners import ensure_owner_is_tenant_user
+from mosaico_crm.leads import service
+from mosaico_crm.leads.auth import (
+    CHECK_NEW_OWNER_OF_LEAD,
+    CHECK_OWNER_OF_NEW_LEAD,
+    LeadDeleter,
+    LeadReader,
+    LeadWriter,
+)
 from mosaico_crm.leads.repository import LeadFilters
 from mosaico_crm.leads.schemas import (
     CloseRequest,
@@ -42,12 +47,15 @@ _WRITE = problem_responses(
 )
 
 
-@router.post("", status_code=201, response_model=LeadOut, responses=_WRITE)
-async def create_lead(
-    request: Request, body: LeadCreate, actor: LeadWriter, session: TenantSession
-) -> LeadOut:
+@router.post(
+    "",
+    status_code=201,
+    response_model=LeadOut,
+    responses=_WRITE,
+    dependencies=[CHECK_OWNER_OF_NEW_LEAD],
+)
+async def create_lead(body: LeadCreate, actor: LeadWriter, session: TenantSession) -> LeadOut:
     """Add a lead; it enters the pipeline's first open stage unless ``stage_id`` says."""
-    await ensure_owner_is_tenant_user(request, actor, body.owner_id)
     return LeadOut.model_validate(await service.create_lead(session, actor=actor, body=body))
 
 
@@ -89,16 +97,13 @@ async def get_lead(lead_id: uuid.UUID, actor: LeadReader, session: TenantSession
     return LeadOut.model_validate(await service.get_lead(session, actor=actor, lead_id=lead_id))
 
 
-@router.patch("/{lead_id}", response_model=LeadOut, responses=_WRITE)
+@router.patch(
+    "/{lead_id}", response_model=LeadOut, responses=_WRITE, dependencies=[CHECK_NEW_OWNER_OF_LEAD]
+)
 async def update_lead(
-    request: Request,
-    lead_id: uuid.UUID,
-    body: LeadUpdate,
-    actor: LeadWriter,
-    session: TenantSession,
+    lead_id: uuid.UUID, body: LeadUpdate, actor: LeadWriter, session: TenantSession
 ) -> LeadOut:
     """Change some fields of a lead (moves go through ``/move``, ``/win``, ``/lose``)."""
-    await ensure_owner_is_tenant_user(request, actor, body.owner_id)
     lead = await service.update_lead(session, actor=actor, lead_id=lead_id, body=body)
     return LeadOut.model_validate(lead)
 
@@ -119,7 +124,7 @@ async def move_lead(
     lead_id: uuid.UUID, body: StageMoveRequest, actor: LeadWriter, session: TenantSession
 ) -> LeadOut:
     """Move a lead to another stage; entering a won/lost stage closes it."""
-    lead = await moves.move_lead_to_stage(
+    lead = await service.move_lead_to_stage(
         session, actor=actor, lead_id=lead_id, stage_id=body.stage_id, reason=body.reason
     )
     return LeadOut.model_validate(lead)
@@ -130,7 +135,7 @@ async def win_lead(
     lead_id: uuid.UUID, body: CloseRequest, actor: LeadWriter, session: TenantSession
 ) -> LeadOut:
     """Close a lead as won: it moves to the pipeline's won stage."""
-    lead = await moves.close_lead(
+    lead = await service.close_lead(
         session, actor=actor, lead_id=lead_id, outcome="won", reason=body.reason
     )
     return LeadOut.model_validate(lead)
@@ -141,7 +146,7 @@ async def lose_lead(
     lead_id: uuid.UUID, body: CloseRequest, actor: LeadWriter, session: TenantSession
 ) -> LeadOut:
     """Close a lead as lost: it moves to the pipeline's lost stage."""
-    lead = await moves.close_lead(
+    lead = await service.close_lead(
         session, actor=actor, lead_id=lead_id, outcome="lost", reason=body.reason
     )
     return LeadOut.model_validate(lead)
@@ -152,4 +157,4 @@ async def lead_history(
     lead_id: uuid.UUID, actor: LeadReader, session: TenantSession
 ) -> list[StageMoveOut]:
     """Every stage the lead went through: who moved it, when, from where, to where."""
-    return await moves.lead_history(session, actor=actor, lead_id=lead_id)
+    return await service.lead_history(session, actor=actor, lead_id=lead_id)

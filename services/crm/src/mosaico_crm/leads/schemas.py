@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from mosaico_shared.brazil import PhoneBR, digits_only, is_valid_cnpj, is_valid_cpf
-from mosaico_shared.money import Money, to_money
+from mosaico_shared.brazil import PhoneBR, cnpj_characters, cpf_digits
+from mosaico_shared.money import Money, NonNegativeMoney
 from mosaico_shared.schemas import RequestBody
 from pydantic import (
     AfterValidator,
@@ -19,12 +18,10 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
-    model_validator,
 )
 from pydantic.config import JsonDict
 
 LeadStatus = Literal["open", "won", "lost"]
-_DOCUMENT_CHARS = re.compile(r"^[0-9./\- ]+$")
 
 
 def _strip(value: object) -> object:
@@ -32,25 +29,25 @@ def _strip(value: object) -> object:
 
 
 def _cpf_or_cnpj(value: str) -> str:
-    if not _DOCUMENT_CHARS.match(value):
-        raise ValueError("a CPF or CNPJ holds digits and . / - only")
-    digits = digits_only(value)
-    if (len(digits) == 11 and is_valid_cpf(digits)) or (
-        len(digits) == 14 and is_valid_cnpj(digits)
-    ):
-        return str(digits)
-    raise ValueError("not a valid CPF or CNPJ (check digits do not match)")
+    document = cpf_digits(value) or cnpj_characters(value)
+    if document is None:
+        raise ValueError(
+            "not a valid CPF or CNPJ (digits, or a CNPJ's letters, with the usual "
+            "punctuation, and matching check digits)"
+        )
+    return document
 
 
 LeadDocument = Annotated[
     str,
     BeforeValidator(_strip),
-    Field(max_length=18, examples=["11.222.333/0001-81"]),
+    Field(max_length=18, examples=["11.222.333/0001-81", "12.ABC.345/01DE-35"]),
     AfterValidator(_cpf_or_cnpj),
 ]
-"""A CPF (11 digits) or CNPJ (14 digits), validated by check digits, stored as digits."""
+"""A CPF (11 digits) or CNPJ (14 characters, alphanumeric since 2026), validated by
+check digits, stored without punctuation."""
 
-LeadValue = Annotated[Money, Field(ge=0), AfterValidator(to_money)]
+LeadValue = NonNegativeMoney
 """An estimated value: zero or more, in cents (``1500.5`` becomes ``1500.50``)."""
 Tag = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)
@@ -100,11 +97,10 @@ class LeadCreate(RequestBody):
     )
 
 
-_NOT_NULL_ON_UPDATE = ("name", "estimated_value", "owner_id", "tags")
-
-
 class LeadUpdate(RequestBody):
     """Only the fields sent change; ``null`` clears an optional field."""
+
+    not_nullable = ("name", "estimated_value", "owner_id", "tags")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -121,13 +117,6 @@ class LeadUpdate(RequestBody):
     owner_id: uuid.UUID | None = None
     tags: Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique_tags)] | None = None
     notes: Notes | None = None
-
-    @model_validator(mode="after")
-    def _required_fields_stay_set(self) -> LeadUpdate:
-        for field in _NOT_NULL_ON_UPDATE:
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
-        return self
 
 
 class LeadOut(BaseModel):

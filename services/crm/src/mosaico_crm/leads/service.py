@@ -1,19 +1,26 @@
-"""Leads: creation into the pipeline, reading, updating, soft deletion."""
+"""Leads: creation into the pipeline, reading, updating, soft deletion, and moving
+through the pipeline (history, closing as won or lost, events)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Literal
 
-from mosaico_shared.problems import Forbidden, InvalidInput, NotFound
+from mosaico_shared.problems import Conflict, Forbidden, InvalidInput, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_crm.access import Actor
-from mosaico_crm.events import LeadCreated, record_lead_event
-from mosaico_crm.leads import repository
-from mosaico_crm.leads.repository import LeadFilters
-from mosaico_crm.leads.schemas import LeadCreate, LeadUpdate
-from mosaico_crm.models import Lead, StageMove
+from mosaico_crm.events import (
+    LeadCreated,
+    LeadLost,
+    LeadStageChanged,
+    LeadWon,
+    record_lead_event,
+)
+from mosaico_crm.leads.repository import LeadFilters, LeadRepository
+from mosaico_crm.leads.schemas import LeadCreate, LeadUpdate, StageMoveOut
+from mosaico_crm.models import Lead, Stage, StageMove
 from mosaico_crm.pipeline import service as pipeline
 
 
@@ -49,9 +56,10 @@ async def create_lead(session: AsyncSession, *, actor: Actor, body: LeadCreate) 
         stage_id=stage.id,
         status="open",
     )
-    session.add(lead)
+    leads = LeadRepository(session)
+    leads.add(lead)
     await session.flush()
-    session.add(
+    leads.add_move(
         StageMove(
             lead_id=lead.id,
             from_stage_id=None,
@@ -80,7 +88,7 @@ async def get_lead(
     session: AsyncSession, *, actor: Actor, lead_id: uuid.UUID, for_update: bool = False
 ) -> Lead:
     """A live lead the actor may see; 404 otherwise (never telling which)."""
-    lead = await repository.visible_lead(session, actor, lead_id, for_update=for_update)
+    lead = await LeadRepository(session).visible(actor, lead_id, for_update=for_update)
     if lead is None:
         raise NotFound(f"No lead {lead_id}.")
     return lead
@@ -95,14 +103,8 @@ async def list_leads(
     cursor: str | None,
 ) -> tuple[list[Lead], str | None]:
     """A page of leads and the cursor of the next one (None on the last page)."""
-    after = repository.decode_cursor(cursor) if cursor else None
-    leads = await repository.lead_page(
-        session, actor, filters=filters, limit=limit + 1, after=after
-    )
-    if len(leads) > limit:
-        leads = leads[:limit]
-        return leads, repository.encode_cursor(leads[-1])
-    return leads, None
+    page = await LeadRepository(session).page(actor, filters=filters, limit=limit, cursor=cursor)
+    return page.items, page.next_cursor
 
 
 async def update_lead(
@@ -129,3 +131,105 @@ async def delete_lead(session: AsyncSession, *, actor: Actor, lead_id: uuid.UUID
     lead = await get_lead(session, actor=actor, lead_id=lead_id, for_update=True)
     lead.deleted_at = lead.updated_at = datetime.now(UTC)
     await session.flush()
+
+
+async def move_lead_to_stage(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    lead_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    reason: str | None,
+) -> Lead:
+    """Move a lead; a won/lost stage closes it, an open stage (re)opens it."""
+    lead = await get_lead(session, actor=actor, lead_id=lead_id, for_update=True)
+    stage = await pipeline.stage_to_enter(session, stage_id)
+    if stage.id == lead.stage_id:
+        raise Conflict(f"The lead is already in {stage.name!r}.")
+    return await _enter_stage(session, actor=actor, lead=lead, stage=stage, reason=reason)
+
+
+async def close_lead(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    lead_id: uuid.UUID,
+    outcome: Literal["won", "lost"],
+    reason: str,
+) -> Lead:
+    """Move a lead to the pipeline's won (or lost) stage with the reason why."""
+    lead = await get_lead(session, actor=actor, lead_id=lead_id, for_update=True)
+    if lead.status == outcome:
+        raise Conflict(f"The lead is already {outcome}.")
+    stage = await pipeline.first_stage_of_kind(session, outcome)
+    stage = await pipeline.stage_to_enter(session, stage.id)
+    return await _enter_stage(session, actor=actor, lead=lead, stage=stage, reason=reason)
+
+
+async def _enter_stage(
+    session: AsyncSession, *, actor: Actor, lead: Lead, stage: Stage, reason: str | None
+) -> Lead:
+    now = datetime.now(UTC)
+    from_stage_id = lead.stage_id
+    lead.stage_id = stage.id
+    lead.updated_at = now
+    LeadRepository(session).add_move(
+        StageMove(
+            lead_id=lead.id,
+            from_stage_id=from_stage_id,
+            to_stage_id=stage.id,
+            moved_by=actor.user_id,
+            moved_at=now,
+            reason=reason,
+        )
+    )
+    record_lead_event(
+        session,
+        tenant=actor.tenant,
+        event=LeadStageChanged(
+            lead_id=lead.id,
+            from_stage_id=from_stage_id,
+            to_stage_id=stage.id,
+            moved_by=actor.user_id,
+            moved_at=now,
+        ),
+    )
+    if stage.kind == "open":
+        lead.status, lead.closed_at, lead.close_reason = "open", None, None
+    else:
+        lead.status, lead.closed_at, lead.close_reason = stage.kind, now, reason
+        closed = LeadWon if stage.kind == "won" else LeadLost
+        record_lead_event(
+            session,
+            tenant=actor.tenant,
+            event=closed(
+                lead_id=lead.id,
+                stage_id=stage.id,
+                estimated_value=lead.estimated_value,
+                reason=reason,
+                closed_by=actor.user_id,
+                closed_at=now,
+            ),
+        )
+    await session.flush()
+    return lead
+
+
+async def lead_history(
+    session: AsyncSession, *, actor: Actor, lead_id: uuid.UUID
+) -> list[StageMoveOut]:
+    """Who moved the lead, when, from where to where, oldest first."""
+    await get_lead(session, actor=actor, lead_id=lead_id)
+    return [
+        StageMoveOut(
+            id=move.id,
+            from_stage_id=move.from_stage_id,
+            from_stage_name=from_name,
+            to_stage_id=move.to_stage_id,
+            to_stage_name=to_name,
+            moved_by=move.moved_by,
+            moved_at=move.moved_at,
+            reason=move.reason,
+        )
+        for move, from_name, to_name in await LeadRepository(session).history(lead_id)
+    ]

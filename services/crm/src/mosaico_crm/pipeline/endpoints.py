@@ -14,10 +14,11 @@ from mosaico_shared.problems import (
     Unauthorized,
     problem_responses,
 )
+from mosaico_shared.schemas import QueryBool
 from mosaico_shared.tenancy.session import TenantSession
 
-from mosaico_crm.access import StageEditor, StageReader
 from mosaico_crm.pipeline import service
+from mosaico_crm.pipeline.auth import StageEditor, StageReader
 from mosaico_crm.pipeline.schemas import StageCreate, StageOrder, StageOut, StageRename
 
 router = APIRouter(prefix="/crm/v1/pipeline/stages", tags=["pipeline"])
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/crm/v1/pipeline/stages", tags=["pipeline"])
 async def list_stages(
     actor: StageReader,
     session: TenantSession,
-    include_archived: Annotated[bool, Query()] = False,
+    include_archived: Annotated[QueryBool, Query()] = False,
 ) -> list[StageOut]:
     """The pipeline's stages in order."""
     stages = await service.list_stages(session, include_archived=include_archived)
@@ -53,7 +54,7 @@ async def add_stage(body: StageCreate, actor: StageEditor, session: TenantSessio
 @router.put(
     "/order",
     response_model=list[StageOut],
-    responses=problem_responses(Unauthorized, Forbidden, InvalidInput),
+    responses=problem_responses(Unauthorized, Forbidden, Conflict, InvalidInput),
 )
 async def reorder_stages(
     body: StageOrder, actor: StageEditor, session: TenantSession

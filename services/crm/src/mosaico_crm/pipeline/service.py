@@ -6,11 +6,10 @@ import uuid
 from datetime import UTC, datetime
 
 from mosaico_shared.problems import Conflict, InvalidInput, NotFound
-from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_crm.models import Stage
-from mosaico_crm.pipeline import repository
+from mosaico_crm.pipeline.repository import StageRepository
 
 DEFAULT_STAGES: tuple[tuple[str, str], ...] = (
     ("Novo", "open"),
@@ -22,31 +21,26 @@ DEFAULT_STAGES: tuple[tuple[str, str], ...] = (
 )
 
 
-async def _lock_pipeline(session: AsyncSession) -> None:
-    # Edits renumber positions; one at a time per tenant database keeps them contiguous.
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('mosaico.crm.pipeline'))"))
-
-
 async def seed_defaults(session: AsyncSession, tenant: str) -> None:
     """Create the default stages once; onboarding again leaves an edited pipeline alone."""
-    await _lock_pipeline(session)
-    if await session.scalar(select(func.count()).select_from(Stage)):
+    stages = StageRepository(session)
+    await stages.lock_pipeline()
+    if await stages.count():
         return
     for position, (name, kind) in enumerate(DEFAULT_STAGES):
-        session.add(Stage(name=name, kind=kind, position=position))
+        stages.add(Stage(name=name, kind=kind, position=position))
     await session.flush()
 
 
 async def list_stages(session: AsyncSession, *, include_archived: bool) -> list[Stage]:
     """The pipeline in order (archived stages last, when asked for)."""
-    if include_archived:
-        return await repository.all_stages(session)
-    return await repository.active_stages(session)
+    stages = StageRepository(session)
+    return await (stages.all() if include_archived else stages.active())
 
 
 async def get_stage(session: AsyncSession, stage_id: uuid.UUID) -> Stage:
     """A stage by id (archived ones too); 404 when there is none."""
-    stage = await repository.stage_by_id(session, stage_id)
+    stage = await StageRepository(session).get_by_id(stage_id)
     if stage is None:
         raise NotFound(f"No stage {stage_id}.")
     return stage
@@ -57,9 +51,7 @@ async def stage_to_enter(session: AsyncSession, stage_id: uuid.UUID) -> Stage:
 
     The row is share-locked so that archiving it waits for this transaction.
     """
-    stage = await session.scalar(
-        select(Stage).where(Stage.id == stage_id).with_for_update(read=True)
-    )
+    stage = await StageRepository(session).share_locked(stage_id)
     if stage is None:
         raise InvalidInput(f"stage_id: there is no stage {stage_id}.")
     if stage.archived_at is not None:
@@ -69,7 +61,7 @@ async def stage_to_enter(session: AsyncSession, stage_id: uuid.UUID) -> Stage:
 
 async def first_stage_of_kind(session: AsyncSession, kind: str) -> Stage:
     """The first active stage of ``kind`` in pipeline order; 409 when there is none."""
-    stage = await repository.first_active_stage_of_kind(session, kind)
+    stage = await StageRepository(session).first_active_of_kind(kind)
     if stage is None:
         raise Conflict(f"The pipeline has no active {kind!r} stage.")
     return stage
@@ -78,7 +70,7 @@ async def first_stage_of_kind(session: AsyncSession, kind: str) -> Stage:
 async def _ensure_name_free(
     session: AsyncSession, name: str, *, other_than: uuid.UUID | None = None
 ) -> None:
-    clash = await repository.active_stage_named(session, name)
+    clash = await StageRepository(session).active_named(name)
     if clash is not None and clash.id != other_than:
         raise Conflict(f"An active stage is already called {clash.name!r}.")
 
@@ -90,23 +82,24 @@ def _renumber(stages: list[Stage]) -> None:
 
 async def add_stage(session: AsyncSession, *, name: str, kind: str, position: int | None) -> Stage:
     """Insert a stage at ``position`` (default: open stages before the closing ones)."""
-    await _lock_pipeline(session)
+    repository = StageRepository(session)
+    await repository.lock_pipeline()
     await _ensure_name_free(session, name)
-    stages = await repository.active_stages(session)
+    stages = await repository.active()
     if position is None:
         closing = [i for i, s in enumerate(stages) if s.kind != "open"]
         position = closing[0] if kind == "open" and closing else len(stages)
     stage = Stage(name=name, kind=kind, position=0)
     stages.insert(min(position, len(stages)), stage)
     _renumber(stages)
-    session.add(stage)
+    repository.add(stage)
     await session.flush()
     return stage
 
 
 async def rename_stage(session: AsyncSession, *, stage_id: uuid.UUID, name: str) -> Stage:
     """Give an active stage a new name (unique among active stages)."""
-    await _lock_pipeline(session)
+    await StageRepository(session).lock_pipeline()
     stage = await get_stage(session, stage_id)
     if stage.archived_at is not None:
         raise Conflict(f"The stage {stage.name!r} is archived.")
@@ -118,10 +111,16 @@ async def rename_stage(session: AsyncSession, *, stage_id: uuid.UUID, name: str)
 
 async def reorder_stages(session: AsyncSession, *, stage_ids: list[uuid.UUID]) -> list[Stage]:
     """Put the active stages in the given order; every active stage must appear once."""
-    await _lock_pipeline(session)
-    stages = {s.id: s for s in await repository.active_stages(session)}
-    if len(set(stage_ids)) != len(stage_ids) or set(stage_ids) != set(stages):
+    repository = StageRepository(session)
+    await repository.lock_pipeline()
+    stages = {s.id: s for s in await repository.active()}
+    if len(set(stage_ids)) != len(stage_ids):
         raise InvalidInput("stage_ids: list every active stage exactly once.")
+    if set(stage_ids) != set(stages):
+        raise Conflict(
+            "stage_ids: the pipeline's active stages are not the ones listed; "
+            "read them again and list each once."
+        )
     ordered = [stages[i] for i in stage_ids]
     _renumber(ordered)
     await session.flush()
@@ -130,19 +129,20 @@ async def reorder_stages(session: AsyncSession, *, stage_ids: list[uuid.UUID]) -
 
 async def archive_stage(session: AsyncSession, *, stage_id: uuid.UUID) -> Stage:
     """Archive a stage that holds no open lead and is not the last of its kind."""
-    await _lock_pipeline(session)
-    stage = await session.scalar(select(Stage).where(Stage.id == stage_id).with_for_update())
+    repository = StageRepository(session)
+    await repository.lock_pipeline()
+    stage = await repository.get_by_id(stage_id, for_update=True)
     if stage is None:
         raise NotFound(f"No stage {stage_id}.")
     if stage.archived_at is not None:
         return stage
-    open_leads = await repository.open_leads_in(session, stage.id)
+    open_leads = await repository.open_leads_in(stage.id)
     if open_leads:
         raise Conflict(
             f"The stage {stage.name!r} still holds {open_leads} open lead(s); move them first.",
             open_leads=open_leads,
         )
-    active = await repository.active_stages(session)
+    active = await repository.active()
     if not any(s.kind == stage.kind and s.id != stage.id for s in active):
         raise Conflict(f"{stage.name!r} is the last active {stage.kind!r} stage.")
     stage.archived_at = datetime.now(UTC)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from mosaico_shared.problems import Forbidden, InvalidInput, Unauthorized, problem_responses
+from mosaico_shared.schemas import QueryDate
 from mosaico_shared.tenancy.session import TenantSession
 
-from mosaico_crm.access import ReportReader
 from mosaico_crm.reports import service
+from mosaico_crm.reports.auth import ReportReader
 from mosaico_crm.reports.schemas import PipelineSummary
 
 router = APIRouter(prefix="/crm/v1/pipeline", tags=["reports"])
@@ -25,10 +26,10 @@ async def pipeline_summary(
     actor: ReportReader,
     session: TenantSession,
     from_: Annotated[
-        date | None,
+        QueryDate | None,
         Query(alias="from", description="First day (UTC), default: 29 days before `to`"),
     ] = None,
-    to: Annotated[date | None, Query(description="Last day (UTC), default: today")] = None,
+    to: Annotated[QueryDate | None, Query(description="Last day (UTC), default: today")] = None,
 ) -> PipelineSummary:
     """Leads created in the period per stage (count, exact value) and the conversion
     between consecutive stages, from the move history (managers and admins)."""

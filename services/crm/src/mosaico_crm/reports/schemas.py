@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from mosaico_shared.money import Money
+from mosaico_shared.money import MoneySum
 from pydantic import BaseModel, ConfigDict, Field
 
 from mosaico_crm.pipeline.schemas import StageKind
@@ -18,7 +18,7 @@ class StageTotals(BaseModel):
     kind: StageKind
     archived: bool
     count: int = Field(description="Leads created in the period that are in this stage now")
-    value: Money = Field(description="Sum of their estimated values (exact, BRL)")
+    value: MoneySum = Field(description="Sum of their estimated values (exact, BRL)")
 
 
 class StageConversion(BaseModel):
@@ -40,6 +40,6 @@ class PipelineSummary(BaseModel):
     from_date: date = Field(alias="from")
     to_date: date = Field(alias="to")
     total_count: int
-    total_value: Money
+    total_value: MoneySum
     stages: list[StageTotals]
     conversions: list[StageConversion]

@@ -13,8 +13,8 @@ from mosaico_shared.problems import InvalidInput
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_crm.models import Stage
-from mosaico_crm.pipeline import repository as stages
-from mosaico_crm.reports import repository
+from mosaico_crm.pipeline.repository import StageRepository
+from mosaico_crm.reports.repository import PipelineReportRepository
 from mosaico_crm.reports.schemas import PipelineSummary, StageConversion, StageTotals
 
 EARLIEST = date(2000, 1, 1)
@@ -37,8 +37,9 @@ async def pipeline_summary(session: AsyncSession, *, start: date, end: date) -> 
     check_period(start, end)
     since = datetime.combine(start, time.min, UTC)
     until = datetime.combine(end + timedelta(days=1), time.min, UTC)
-    pipeline = await stages.all_stages(session)
-    totals = await repository.totals_by_stage(session, since=since, until=until)
+    reports = PipelineReportRepository(session)
+    pipeline = await StageRepository(session).all()
+    totals = await reports.totals_by_stage(since=since, until=until)
     rows = [
         StageTotals(
             stage_id=stage.id,
@@ -52,7 +53,7 @@ async def pipeline_summary(session: AsyncSession, *, start: date, end: date) -> 
         if stage.archived_at is None or stage.id in totals
     ]
     funnel = [s for s in pipeline if s.archived_at is None and s.kind in ("open", "won")]
-    entries = await repository.first_entries(session, since=since, until=until)
+    entries = await reports.first_entries(since=since, until=until)
     return PipelineSummary(
         from_date=start,
         to_date=end,

@@ -10,9 +10,9 @@ from mosaico_shared.problems import Conflict, Forbidden, NotFound, Unauthorized,
 from mosaico_shared.tenancy.session import TenantSession
 
 from mosaico_finance.accounts import service
+from mosaico_finance.accounts.auth import AccountsManager, AccountsReader
 from mosaico_finance.accounts.schemas import AccountCreate, AccountOut, AccountUpdate
 from mosaico_finance.models import BankAccount
-from mosaico_finance.roles import CanManageAccounts, CanRead
 
 router = APIRouter(prefix="/finance/v1/accounts", tags=["accounts"])
 
@@ -37,7 +37,7 @@ def account_out(account: BankAccount, balance: Decimal) -> AccountOut:
 @router.get(
     "", response_model=list[AccountOut], responses=problem_responses(Unauthorized, Forbidden)
 )
-async def list_accounts(principal: CanRead, session: TenantSession) -> list[AccountOut]:
+async def list_accounts(principal: AccountsReader, session: TenantSession) -> list[AccountOut]:
     """Every bank account with its current balance."""
     return [account_out(a, b) for a, b in await service.list_accounts(session)]
 
@@ -49,7 +49,7 @@ async def list_accounts(principal: CanRead, session: TenantSession) -> list[Acco
     responses=problem_responses(Unauthorized, Forbidden, Conflict),
 )
 async def open_account(
-    body: AccountCreate, principal: CanManageAccounts, session: TenantSession
+    body: AccountCreate, principal: AccountsManager, session: TenantSession
 ) -> AccountOut:
     """Register a bank account with its opening balance."""
     account = await service.open_account(session, body)
@@ -62,7 +62,7 @@ async def open_account(
     responses=problem_responses(Unauthorized, Forbidden, NotFound),
 )
 async def get_account(
-    account_id: uuid.UUID, principal: CanRead, session: TenantSession
+    account_id: uuid.UUID, principal: AccountsReader, session: TenantSession
 ) -> AccountOut:
     """One bank account; ``balance`` is opening balance + incomes - expenses."""
     return account_out(*await service.get_account(session, account_id))
@@ -74,7 +74,7 @@ async def get_account(
     responses=problem_responses(Unauthorized, Forbidden, NotFound),
 )
 async def update_account(
-    account_id: uuid.UUID, body: AccountUpdate, principal: CanManageAccounts, session: TenantSession
+    account_id: uuid.UUID, body: AccountUpdate, principal: AccountsManager, session: TenantSession
 ) -> AccountOut:
     """Rename, correct the opening balance, or (de)activate an account."""
     return account_out(*await service.update_account(session, account_id, body))

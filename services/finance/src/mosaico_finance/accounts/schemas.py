@@ -47,6 +47,8 @@ class AccountUpdate(RequestBody):
         json_schema_extra={"examples": [{"name": "Conta antiga", "active": False}]},
     )
 
+    not_nullable = ("name", "opening_balance", "active")
+
     name: str | None = Field(default=None, min_length=1, max_length=100)
     opening_balance: Money | None = None
     active: bool | None = None

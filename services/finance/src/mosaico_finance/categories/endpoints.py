@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from mosaico_shared.problems import Conflict, Forbidden, NotFound, Unauthorized, problem_responses
+from mosaico_shared.schemas import QueryBool
 from mosaico_shared.tenancy.session import TenantSession
 
 from mosaico_finance.categories import service
+from mosaico_finance.categories.auth import CategoriesManager, CategoriesReader
 from mosaico_finance.categories.schemas import CategoryCreate, CategoryOut, TransactionType
 from mosaico_finance.models import Category
-from mosaico_finance.roles import CanManageCategories, CanRead
 
 router = APIRouter(prefix="/finance/v1/categories", tags=["categories"])
 
@@ -33,10 +34,10 @@ def category_out(category: Category) -> CategoryOut:
     "", response_model=list[CategoryOut], responses=problem_responses(Unauthorized, Forbidden)
 )
 async def list_categories(
-    principal: CanRead,
+    principal: CategoriesReader,
     session: TenantSession,
     type: TransactionType | None = None,
-    include_archived: Annotated[bool, Query()] = False,
+    include_archived: Annotated[QueryBool, Query()] = False,
 ) -> list[CategoryOut]:
     """The tenant's categories (archived ones with ``include_archived=true``)."""
     categories = await service.list_categories(
@@ -52,7 +53,7 @@ async def list_categories(
     responses=problem_responses(Unauthorized, Forbidden, Conflict),
 )
 async def add_category(
-    body: CategoryCreate, principal: CanManageCategories, session: TenantSession
+    body: CategoryCreate, principal: CategoriesManager, session: TenantSession
 ) -> CategoryOut:
     """Add an income or expense category."""
     return category_out(await service.add_category(session, name=body.name, type=body.type))
@@ -64,7 +65,7 @@ async def add_category(
     responses=problem_responses(Unauthorized, Forbidden, NotFound),
 )
 async def archive_category(
-    category_id: uuid.UUID, principal: CanManageCategories, session: TenantSession
+    category_id: uuid.UUID, principal: CategoriesManager, session: TenantSession
 ) -> CategoryOut:
     """Archive a category; its transactions keep it, new ones cannot use it."""
     return category_out(await service.archive_category(session, category_id))

@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mosaico_shared.money import to_money
 from mosaico_shared.problems import Conflict, InvalidInput
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaico_finance.accounts.repository import AccountRepository
+from mosaico_finance.categories.repository import CategoryRepository
+from mosaico_finance.income.repository import ProcessedEventRepository
 from mosaico_finance.income.schemas import PaymentIncome
-from mosaico_finance.models import BankAccount, Category, FinancialTransaction, ProcessedEvent
+from mosaico_finance.models import Category, FinancialTransaction
 from mosaico_finance.transactions.service import insert_transaction
 
 PAYMENTS_ACTOR = "payments"
@@ -69,13 +70,8 @@ async def record_payment_income(
     money = to_money(amount)
     if money <= 0:
         raise InvalidInput("amount: a payment's income is positive.")
-    claimed = await session.scalar(
-        insert(ProcessedEvent)
-        .values(event_id=event_id)
-        .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
-        .returning(ProcessedEvent.event_id)
-    )
-    if claimed is None:
+    processed = ProcessedEventRepository(session)
+    if not await processed.claim(event_id):
         return None
     transaction = await insert_transaction(
         session,
@@ -90,9 +86,7 @@ async def record_payment_income(
         source="payment",
         archived_category_ok=True,
     )
-    processed = await session.get(ProcessedEvent, event_id)
-    assert processed is not None
-    processed.transaction_id = transaction.id
+    await processed.link(event_id, transaction.id)
     await session.flush()
     return transaction
 
@@ -113,23 +107,17 @@ async def record_income_from(
 
 
 async def _income_category(session: AsyncSession, name: str) -> Category:
-    found = await session.scalar(
-        select(Category).where(Category.type == "income", Category.name == name)
-    )
+    categories = CategoryRepository(session)
+    found = await categories.named("income", name)
     if found is None:
         found = Category(id=uuid.uuid4(), name=name, type="income")
-        session.add(found)
+        categories.add(found)
         await session.flush()
     return found
 
 
 async def _receiving_account(session: AsyncSession) -> uuid.UUID:
-    account_id = await session.scalar(
-        select(BankAccount.id)
-        .where(BankAccount.active)
-        .order_by(BankAccount.created_at, BankAccount.id)
-        .limit(1)
-    )
+    account_id = await AccountRepository(session).oldest_active_id()
     if account_id is None:
         raise Conflict("The tenant has no active bank account to receive the payment.")
     return account_id

@@ -9,17 +9,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from mosaico_shared.problems import Forbidden, InvalidInput, Unauthorized, problem_responses
+from mosaico_shared.schemas import QueryDate
 from mosaico_shared.tenancy.session import TenantSession
 
-from mosaico_finance.exports import CSV_RESPONSE, Cell, csv_response
+from mosaico_finance.exports import CSV_RESPONSE, Cell, Dialect, csv_response
 from mosaico_finance.reports import service
+from mosaico_finance.reports.auth import ReportsReader
 from mosaico_finance.reports.schemas import (
     CashFlowByCategory,
     Indicators,
     MonthlyCashFlow,
     RunningBalances,
 )
-from mosaico_finance.roles import CanRead
 from mosaico_finance.transactions.schemas import EARLIEST_DATE
 
 router = APIRouter(prefix="/finance/v1/reports", tags=["reports"])
@@ -37,8 +38,8 @@ class Period:
 
 
 def report_period(
-    date_from: Annotated[date, Query(alias="from", examples=["2026-01-01"])],
-    date_to: Annotated[date, Query(alias="to", examples=["2026-12-31"])],
+    date_from: Annotated[QueryDate, Query(alias="from", examples=["2026-01-01"])],
+    date_to: Annotated[QueryDate, Query(alias="to", examples=["2026-12-31"])],
     bank_account_id: uuid.UUID | None = None,
 ) -> Period:
     if date_from > date_to:
@@ -55,7 +56,11 @@ ReportPeriod = Annotated[Period, Depends(report_period)]
 
 @router.get("/cash-flow/monthly", response_model=MonthlyCashFlow, responses=RESPONSES)
 async def cash_flow_by_month(
-    principal: CanRead, session: TenantSession, period: ReportPeriod, format: Format = "json"
+    principal: ReportsReader,
+    session: TenantSession,
+    period: ReportPeriod,
+    format: Format = "json",
+    dialect: Dialect = "standard",
 ) -> MonthlyCashFlow | Response:
     """Income, expense and net for every month of the period (empty months included)."""
     report = await service.cash_flow_by_month(
@@ -70,12 +75,17 @@ async def cash_flow_by_month(
             [m.month, m.income, m.expense, m.net, m.income_count, m.expense_count]
             for m in report.months
         ),
+        dialect,
     )
 
 
 @router.get("/cash-flow/by-category", response_model=CashFlowByCategory, responses=RESPONSES)
 async def cash_flow_by_category(
-    principal: CanRead, session: TenantSession, period: ReportPeriod, format: Format = "json"
+    principal: ReportsReader,
+    session: TenantSession,
+    period: ReportPeriod,
+    format: Format = "json",
+    dialect: Dialect = "standard",
 ) -> CashFlowByCategory | Response:
     """Total, count and share of each category that moved in the period."""
     report = await service.cash_flow_by_category(
@@ -90,12 +100,17 @@ async def cash_flow_by_category(
             [str(c.category_id), c.name, c.type, c.total, c.count, c.share_pct]
             for c in report.categories
         ),
+        dialect,
     )
 
 
 @router.get("/running-balance", response_model=RunningBalances, responses=RESPONSES)
 async def running_balance(
-    principal: CanRead, session: TenantSession, period: ReportPeriod, format: Format = "json"
+    principal: ReportsReader,
+    session: TenantSession,
+    period: ReportPeriod,
+    format: Format = "json",
+    dialect: Dialect = "standard",
 ) -> RunningBalances | Response:
     """Each account's balance before the period and at the end of every day that moved."""
     report = await service.running_balances(
@@ -111,6 +126,7 @@ async def running_balance(
             for a in report.accounts
             for d in a.days
         ),
+        dialect,
     )
 
 
@@ -121,12 +137,13 @@ def _current_month() -> str:
 
 @router.get("/indicators", response_model=Indicators, responses=RESPONSES)
 async def indicators(
-    principal: CanRead,
+    principal: ReportsReader,
     session: TenantSession,
     month: Annotated[
         str | None, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])
     ] = None,
     format: Format = "json",
+    dialect: Dialect = "standard",
 ) -> Indicators | Response:
     """Revenue, expenses, net result and average ticket of a month (the current one by
     default), with the change against the previous month in %."""
@@ -145,4 +162,4 @@ async def indicators(
         report.previous.revenue, report.previous.expenses, report.previous.net_result,
         report.revenue_change_pct, report.expenses_change_pct, report.net_result_change_pct,
     ]  # fmt: skip
-    return csv_response("indicators.csv", header, [row])
+    return csv_response("indicators.csv", header, [row], dialect)

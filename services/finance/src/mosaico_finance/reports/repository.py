@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from mosaico_shared.repository import RepositoryBase
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from mosaico_finance.models import FinancialTransaction
 
 _LIVE_IN_PERIOD = """
     deleted_at IS NULL
@@ -112,25 +114,29 @@ def _params(date_from: date, date_to: date, account: uuid.UUID | None) -> dict[s
     return {"date_from": date_from, "date_to": date_to, "account": account}
 
 
-async def sums_by_month(
-    session: AsyncSession, date_from: date, date_to: date, account: uuid.UUID | None = None
-) -> list[MonthSums]:
-    """Income, expense and counts for every month of the period (empty months too)."""
-    rows = await session.execute(_MONTHLY, _params(date_from, date_to, account))
-    return [MonthSums(*row) for row in rows]
+class ReportRepository(RepositoryBase[FinancialTransaction]):
+    """Sums over live transactions, by month, category and day."""
 
+    model = FinancialTransaction
+    soft_delete_column = "deleted_at"
 
-async def sums_by_category(
-    session: AsyncSession, date_from: date, date_to: date, account: uuid.UUID | None = None
-) -> list[CategorySums]:
-    """Total and count per category that moved in the period."""
-    rows = await session.execute(_BY_CATEGORY, _params(date_from, date_to, account))
-    return [CategorySums(*row) for row in rows]
+    async def sums_by_month(
+        self, date_from: date, date_to: date, account: uuid.UUID | None = None
+    ) -> list[MonthSums]:
+        """Income, expense and counts for every month of the period (empty months too)."""
+        rows = await self.session.execute(_MONTHLY, _params(date_from, date_to, account))
+        return [MonthSums(*row) for row in rows]
 
+    async def sums_by_category(
+        self, date_from: date, date_to: date, account: uuid.UUID | None = None
+    ) -> list[CategorySums]:
+        """Total and count per category that moved in the period."""
+        rows = await self.session.execute(_BY_CATEGORY, _params(date_from, date_to, account))
+        return [CategorySums(*row) for row in rows]
 
-async def daily_balances(
-    session: AsyncSession, date_from: date, date_to: date, account: uuid.UUID | None = None
-) -> list[BalanceRow]:
-    """Per account and day with movement: income, expense and the balance after it."""
-    rows = await session.execute(_RUNNING_BALANCE, _params(date_from, date_to, account))
-    return [BalanceRow(*row) for row in rows]
+    async def daily_balances(
+        self, date_from: date, date_to: date, account: uuid.UUID | None = None
+    ) -> list[BalanceRow]:
+        """Per account and day with movement: income, expense and the balance after it."""
+        rows = await self.session.execute(_RUNNING_BALANCE, _params(date_from, date_to, account))
+        return [BalanceRow(*row) for row in rows]

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from mosaico_shared.money import to_money
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mosaico_finance.reports import repository
+from mosaico_finance.reports.repository import MonthSums, ReportRepository
 from mosaico_finance.reports.schemas import (
     AccountRunningBalance,
     BalanceDay,
@@ -51,7 +51,7 @@ async def cash_flow_by_month(
     session: AsyncSession, *, date_from: date, date_to: date, account: uuid.UUID | None = None
 ) -> MonthlyCashFlow:
     """Income, expense and net per month of the period, with totals."""
-    sums = await repository.sums_by_month(session, date_from, date_to, account)
+    sums = await ReportRepository(session).sums_by_month(date_from, date_to, account)
     months = [
         MonthFlow(
             month=month_label(s.month),
@@ -79,7 +79,7 @@ async def cash_flow_by_category(
     session: AsyncSession, *, date_from: date, date_to: date, account: uuid.UUID | None = None
 ) -> CashFlowByCategory:
     """Total, count and share of each category that moved in the period."""
-    sums = await repository.sums_by_category(session, date_from, date_to, account)
+    sums = await ReportRepository(session).sums_by_category(date_from, date_to, account)
     totals = {
         kind: to_money(sum((s.total for s in sums if s.type == kind), ZERO))
         for kind in ("income", "expense")
@@ -111,7 +111,7 @@ async def running_balances(
 ) -> RunningBalances:
     """For each account: its balance before the period, then after each day that moved."""
     accounts: dict[uuid.UUID, AccountRunningBalance] = {}
-    for row in await repository.daily_balances(session, date_from, date_to, account):
+    for row in await ReportRepository(session).daily_balances(date_from, date_to, account):
         entry = accounts.get(row.account_id)
         if entry is None:
             starting = to_money(row.starting)
@@ -141,7 +141,7 @@ async def indicators(session: AsyncSession, *, month: date) -> Indicators:
     with the change against the month before, in %."""
     previous_start = (month - timedelta(days=1)).replace(day=1)
     month_end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    previous, current = await repository.sums_by_month(session, previous_start, month_end)
+    previous, current = await ReportRepository(session).sums_by_month(previous_start, month_end)
     now, before = _totals(current), _totals(previous)
     return Indicators(
         **now.model_dump(),
@@ -155,7 +155,7 @@ async def indicators(session: AsyncSession, *, month: date) -> Indicators:
     )
 
 
-def _totals(sums: repository.MonthSums) -> MonthTotals:
+def _totals(sums: MonthSums) -> MonthTotals:
     return MonthTotals(
         month=month_label(sums.month),
         revenue=to_money(sums.income),

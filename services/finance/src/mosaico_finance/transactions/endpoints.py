@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from mosaico_shared.auth import Principal
-from mosaico_shared.contracts.tenants import TenantRecord
 from mosaico_shared.problems import (
     Conflict,
     Forbidden,
@@ -18,11 +15,13 @@ from mosaico_shared.problems import (
     Unauthorized,
     problem_responses,
 )
+from mosaico_shared.schemas import QueryDate
 from mosaico_shared.tenancy.session import TenantSession
+from mosaico_shared.tenancy.status import CurrentTenant
 
-from mosaico_finance.exports import CSV_RESPONSE, csv_response
-from mosaico_finance.roles import CanRead, CanWriteTransactions
+from mosaico_finance.exports import CSV_RESPONSE, Dialect, csv_response
 from mosaico_finance.transactions import service
+from mosaico_finance.transactions.auth import TransactionsReader, TransactionsWriter
 from mosaico_finance.transactions.repository import TransactionFilter
 from mosaico_finance.transactions.schemas import (
     AuditEntryOut,
@@ -37,8 +36,8 @@ router = APIRouter(prefix="/finance/v1/transactions", tags=["transactions"])
 
 
 def transaction_filter(
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[QueryDate | None, Query(alias="from")] = None,
+    date_to: Annotated[QueryDate | None, Query(alias="to")] = None,
     type: TransactionType | None = None,
     category_id: uuid.UUID | None = None,
     bank_account_id: uuid.UUID | None = None,
@@ -51,18 +50,13 @@ def transaction_filter(
 Filter = Annotated[TransactionFilter, Depends(transaction_filter)]
 
 
-async def _tenant(request: Request, principal: Principal) -> TenantRecord:
-    record: TenantRecord = await request.app.state.tenant_status.status(principal.tenant)
-    return record
-
-
 @router.get(
     "",
     response_model=TransactionPage,
     responses=problem_responses(Unauthorized, Forbidden, InvalidInput),
 )
 async def list_transactions(
-    principal: CanRead,
+    principal: TransactionsReader,
     session: TenantSession,
     where: Filter,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -85,13 +79,12 @@ async def list_transactions(
     responses=problem_responses(Unauthorized, Forbidden, LimitExceeded, InvalidInput, Conflict),
 )
 async def record_transaction(
-    request: Request,
     body: TransactionCreate,
-    principal: CanWriteTransactions,
+    principal: TransactionsWriter,
+    tenant: CurrentTenant,
     session: TenantSession,
 ) -> TransactionOut:
     """Record an income or an expense; its code (``LC12345678A``) is generated."""
-    tenant = await _tenant(request, principal)
     transaction = await service.record_transaction(
         session, tenant=tenant, actor=principal.user_id, body=body
     )
@@ -104,9 +97,14 @@ async def record_transaction(
     responses={**CSV_RESPONSE, **problem_responses(Unauthorized, Forbidden, InvalidInput)},
 )
 async def export_transactions(
-    request: Request, principal: CanRead, session: TenantSession, where: Filter
+    request: Request,
+    principal: TransactionsReader,
+    session: TenantSession,
+    where: Filter,
+    dialect: Dialect = "standard",
 ) -> Response:
-    """Every live transaction matching the filters, as CSV."""
+    """Every live transaction matching the filters, as CSV (``dialect=br`` for
+    spreadsheets in Portuguese)."""
     max_rows: int = request.app.state.settings.export_max_rows
     rows = await service.export_transactions(session, where, max_rows=max_rows)
     return csv_response(
@@ -116,6 +114,7 @@ async def export_transactions(
             [t.code, t.transaction_date, t.type, t.amount, t.description, category, account]
             for t, category, account in rows
         ),
+        dialect,
     )
 
 
@@ -124,7 +123,9 @@ async def export_transactions(
     response_model=TransactionOut,
     responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidInput),
 )
-async def get_transaction(code: str, principal: CanRead, session: TenantSession) -> TransactionOut:
+async def get_transaction(
+    code: str, principal: TransactionsReader, session: TenantSession
+) -> TransactionOut:
     """One live transaction by its code."""
     return TransactionOut.model_validate(await service.get_transaction(session, code))
 
@@ -132,10 +133,10 @@ async def get_transaction(code: str, principal: CanRead, session: TenantSession)
 @router.patch(
     "/{code}",
     response_model=TransactionOut,
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidInput),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidInput),
 )
 async def update_transaction(
-    code: str, body: TransactionUpdate, principal: CanWriteTransactions, session: TenantSession
+    code: str, body: TransactionUpdate, principal: TransactionsWriter, session: TenantSession
 ) -> TransactionOut:
     """Change a transaction; the audit trail records before and after."""
     transaction = await service.update_transaction(
@@ -150,7 +151,7 @@ async def update_transaction(
     responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidInput),
 )
 async def delete_transaction(
-    code: str, principal: CanWriteTransactions, session: TenantSession
+    code: str, principal: TransactionsWriter, session: TenantSession
 ) -> Response:
     """Delete (softly): it leaves balances and reports; its audit trail stays."""
     await service.delete_transaction(session, code=code, actor=principal.user_id)
@@ -163,7 +164,7 @@ async def delete_transaction(
     responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidInput),
 )
 async def transaction_audit(
-    code: str, principal: CanRead, session: TenantSession
+    code: str, principal: TransactionsReader, session: TenantSession
 ) -> list[AuditEntryOut]:
     """Who created, changed or deleted the transaction, and when, with before/after."""
     return [AuditEntryOut.model_validate(e) for e in await service.audit_trail(session, code)]

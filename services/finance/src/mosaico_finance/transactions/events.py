@@ -1,27 +1,8 @@
-"""Events finance emits about transactions (payloads of the outbox)."""
+"""Events finance emits about transactions: the contracts live in
+``mosaico_shared.contracts.finance``, shared with every consumer."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Literal
+from mosaico_shared.contracts.finance import TransactionRecorded
 
-from pydantic import BaseModel
-
-
-class TransactionRecorded(BaseModel):
-    """A transaction was recorded (by hand or from a payment)."""
-
-    type: Literal["TransactionRecorded"] = "TransactionRecorded"
-    tenant: str
-    transaction_id: uuid.UUID
-    code: str
-    transaction_type: Literal["income", "expense"]
-    amount: Decimal
-    category_id: uuid.UUID
-    category: str
-    bank_account_id: uuid.UUID
-    transaction_date: date
-    source: str
-    recorded_at: datetime
+__all__ = ["TransactionRecorded"]

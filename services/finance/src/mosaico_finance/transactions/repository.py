@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from mosaico_shared.repository import RepositoryBase
 from sqlalchemy import Select, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_finance.models import BankAccount, Category, FinancialTransaction, TransactionAudit
 
@@ -37,85 +37,91 @@ class TransactionFilter:
         return query
 
 
-async def live_by_code(session: AsyncSession, code: str) -> FinancialTransaction | None:
-    """The transaction with ``code`` unless it was deleted."""
-    return await session.scalar(
-        select(FinancialTransaction).where(
-            FinancialTransaction.code == code, FinancialTransaction.deleted_at.is_(None)
+class TransactionRepository(RepositoryBase[FinancialTransaction]):
+    model = FinancialTransaction
+    soft_delete_column = "deleted_at"
+
+    async def live_by_code(
+        self, code: str, *, for_update: bool = False
+    ) -> FinancialTransaction | None:
+        """The transaction with ``code`` unless it was deleted; locked ``FOR UPDATE``
+        when asked, so a concurrent edit waits and then reads this one's result."""
+        query = self.base_statement().where(FinancialTransaction.code == code)
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def any_by_code(self, code: str) -> FinancialTransaction | None:
+        """The transaction with ``code``, deleted or not (its audit trail outlives it)."""
+        return await self.session.scalar(
+            self.base_statement(include_deleted=True).where(FinancialTransaction.code == code)
         )
-    )
 
-
-async def any_by_code(session: AsyncSession, code: str) -> FinancialTransaction | None:
-    """The transaction with ``code``, deleted or not (its audit trail outlives it)."""
-    return await session.scalar(
-        select(FinancialTransaction).where(FinancialTransaction.code == code)
-    )
-
-
-async def code_taken(session: AsyncSession, code: str) -> bool:
-    """True when some transaction (even a deleted one) already has ``code``."""
-    found = await session.scalar(
-        select(FinancialTransaction.id).where(FinancialTransaction.code == code)
-    )
-    return found is not None
-
-
-async def page(
-    session: AsyncSession, where: TransactionFilter, *, limit: int, offset: int
-) -> tuple[list[FinancialTransaction], int]:
-    """A page of live transactions, newest date first (ties by code, so pages are stable)."""
-    total_query = where.apply(select(FinancialTransaction)).with_only_columns(func.count())
-    total = await session.scalar(total_query) or 0
-    rows = await session.scalars(
-        where.apply(select(FinancialTransaction))
-        .order_by(FinancialTransaction.transaction_date.desc(), FinancialTransaction.code)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), total
-
-
-async def all_matching(
-    session: AsyncSession, where: TransactionFilter, *, limit: int
-) -> list[tuple[FinancialTransaction, str, str]]:
-    """Live transactions matching ``where`` by date (at most ``limit``), each with the
-    names of its category and bank account."""
-    query = where.apply(select(FinancialTransaction))
-    rows = await session.execute(
-        query.add_columns(Category.name, BankAccount.name)
-        .join(Category, Category.id == FinancialTransaction.category_id)
-        .join(BankAccount, BankAccount.id == FinancialTransaction.bank_account_id)
-        .order_by(FinancialTransaction.transaction_date, FinancialTransaction.code)
-        .limit(limit)
-    )
-    return [(transaction, category, account) for transaction, category, account in rows]
-
-
-async def recorded_since(session: AsyncSession, since: datetime) -> int:
-    """Live transactions recorded at or after ``since``."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(FinancialTransaction)
-        .where(
-            FinancialTransaction.deleted_at.is_(None),
-            FinancialTransaction.created_at >= since,
+    async def code_taken(self, code: str) -> bool:
+        """True when some transaction (even a deleted one) already has ``code``."""
+        found = await self.session.scalar(
+            select(FinancialTransaction.id).where(FinancialTransaction.code == code)
         )
-    )
-    return count or 0
+        return found is not None
 
+    async def page(
+        self, where: TransactionFilter, *, limit: int, offset: int
+    ) -> tuple[list[FinancialTransaction], int]:
+        """A page of live transactions, newest date first (ties by code: stable pages)."""
+        total_query = where.apply(select(FinancialTransaction)).with_only_columns(func.count())
+        total = await self.session.scalar(total_query) or 0
+        rows = await self.session.scalars(
+            where.apply(select(FinancialTransaction))
+            .order_by(FinancialTransaction.transaction_date.desc(), FinancialTransaction.code)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total
 
-async def lock_recording(session: AsyncSession) -> None:
-    """Serialize recordings in this tenant until the transaction ends, so two requests
-    cannot both take the plan's last slot of the month."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('finance.recording'))"))
+    async def all_matching(
+        self, where: TransactionFilter, *, limit: int
+    ) -> list[tuple[FinancialTransaction, str, str]]:
+        """Live transactions matching ``where`` by date (at most ``limit``), each with the
+        names of its category and bank account."""
+        query = where.apply(select(FinancialTransaction))
+        rows = await self.session.execute(
+            query.add_columns(Category.name, BankAccount.name)
+            .join(Category, Category.id == FinancialTransaction.category_id)
+            .join(BankAccount, BankAccount.id == FinancialTransaction.bank_account_id)
+            .order_by(FinancialTransaction.transaction_date, FinancialTransaction.code)
+            .limit(limit)
+        )
+        return [(transaction, category, account) for transaction, category, account in rows]
 
+    async def recorded_since(self, since: datetime) -> int:
+        """Live transactions recorded at or after ``since``."""
+        count = await self.session.scalar(
+            self.base_statement()
+            .with_only_columns(func.count())
+            .where(FinancialTransaction.created_at >= since)
+        )
+        return count or 0
 
-async def audit_trail(session: AsyncSession, transaction_id: uuid.UUID) -> list[TransactionAudit]:
-    """Changes of one transaction, oldest first."""
-    rows = await session.scalars(
-        select(TransactionAudit)
-        .where(TransactionAudit.transaction_id == transaction_id)
-        .order_by(TransactionAudit.at, TransactionAudit.id)
-    )
-    return list(rows)
+    async def lock_recording(self) -> None:
+        """Serialize recordings in this tenant until the transaction ends, so two
+        requests cannot both take the plan's last slot of the month."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('finance.recording'))")
+        )
+
+    async def audit_trail(self, transaction_id: uuid.UUID) -> list[TransactionAudit]:
+        """Changes of one transaction, oldest first."""
+        rows = await self.session.scalars(
+            select(TransactionAudit)
+            .where(TransactionAudit.transaction_id == transaction_id)
+            .order_by(TransactionAudit.at, TransactionAudit.id)
+        )
+        return list(rows)
+
+    def add(self, transaction: FinancialTransaction) -> None:
+        """Stage a new transaction (written at the next flush)."""
+        self.session.add(transaction)
+
+    def add_audit(self, entry: TransactionAudit) -> None:
+        """Stage one entry of a transaction's audit trail."""
+        self.session.add(entry)

@@ -69,6 +69,10 @@ class TransactionUpdate(RequestBody):
         json_schema_extra={"examples": [{"amount": "259.90", "description": "Venda corrigida"}]},
     )
 
+    not_nullable = (
+        "description", "amount", "type", "category_id", "bank_account_id", "transaction_date",
+    )  # fmt: skip
+
     description: str | None = Field(default=None, min_length=1, max_length=500)
     amount: PositiveMoney | None = None
     type: TransactionType | None = None

@@ -17,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mosaico_finance.accounts.service import account_for_transaction
 from mosaico_finance.categories.service import category_for_transaction
 from mosaico_finance.models import Category, FinancialTransaction, OutboxEvent, TransactionAudit
-from mosaico_finance.transactions import repository
 from mosaico_finance.transactions.codes import is_transaction_code, new_transaction_code
 from mosaico_finance.transactions.events import TransactionRecorded
-from mosaico_finance.transactions.repository import TransactionFilter
+from mosaico_finance.transactions.repository import TransactionFilter, TransactionRepository
 from mosaico_finance.transactions.schemas import TransactionCreate, TransactionUpdate
 
 
@@ -55,7 +54,7 @@ async def ensure_monthly_capacity(session: AsyncSession, tenant: TenantRecord) -
         return
     now = datetime.now(UTC)
     month_start = datetime(now.year, now.month, 1, tzinfo=UTC)
-    if await repository.recorded_since(session, month_start) >= limit:
+    if await TransactionRepository(session).recorded_since(month_start) >= limit:
         raise LimitExceeded(
             f"The plan {tenant.plan!r} allows {limit} transactions a month.",
             limit="max_transactions",
@@ -66,9 +65,14 @@ async def ensure_monthly_capacity(session: AsyncSession, tenant: TenantRecord) -
 async def record_transaction(
     session: AsyncSession, *, tenant: TenantRecord, actor: str, body: TransactionCreate
 ) -> FinancialTransaction:
-    """Record a transaction entered through the API, within the plan's monthly limit."""
-    await repository.lock_recording(session)
-    await ensure_monthly_capacity(session, tenant)
+    """Record a transaction entered through the API, within the plan's monthly limit.
+
+    Only a limited plan serializes recordings (to count this month's fairly); an
+    unlimited one records in parallel.
+    """
+    if tenant.limits.max_transactions is not None:
+        await TransactionRepository(session).lock_recording()
+        await ensure_monthly_capacity(session, tenant)
     return await insert_transaction(
         session,
         tenant=tenant.slug,
@@ -114,10 +118,11 @@ async def insert_transaction(
         source=source,
         created_by=actor,
     )
-    session.add(transaction)
+    transactions = TransactionRepository(session)
+    transactions.add(transaction)
     await session.flush()
     await session.refresh(transaction)
-    session.add(
+    transactions.add_audit(
         TransactionAudit(
             transaction_id=transaction.id,
             action="created",
@@ -135,7 +140,7 @@ async def _unused_code(session: AsyncSession) -> str:
     # 10^8 codes per tenant: a clash is rare, and a few draws make it vanishingly so.
     for _ in range(8):
         code = new_transaction_code()
-        if not await repository.code_taken(session, code):
+        if not await TransactionRepository(session).code_taken(code):
             return code
     raise Conflict("No free transaction code was found; try again.")
 
@@ -159,9 +164,14 @@ async def _emit_recorded(
     record_event(session, OutboxEvent, tenant=tenant, module="finance", event=event)
 
 
-async def get_transaction(session: AsyncSession, code: str) -> FinancialTransaction:
-    """A live transaction by code, or ``NotFound`` (``InvalidInput`` for a bad code)."""
-    transaction = await repository.live_by_code(session, checked_code(code))
+async def get_transaction(
+    session: AsyncSession, code: str, *, for_update: bool = False
+) -> FinancialTransaction:
+    """A live transaction by code, or ``NotFound`` (``InvalidInput`` for a bad code);
+    row-locked until the end of the transaction with ``for_update``."""
+    transaction = await TransactionRepository(session).live_by_code(
+        checked_code(code), for_update=for_update
+    )
     if transaction is None:
         raise NotFound("No such transaction in this tenant.")
     return transaction
@@ -171,14 +181,18 @@ async def list_transactions(
     session: AsyncSession, where: TransactionFilter, *, limit: int, offset: int
 ) -> tuple[list[FinancialTransaction], int]:
     """A page of live transactions."""
-    return await repository.page(session, where, limit=limit, offset=offset)
+    return await TransactionRepository(session).page(where, limit=limit, offset=offset)
 
 
 async def update_transaction(
     session: AsyncSession, *, code: str, actor: str, body: TransactionUpdate
 ) -> FinancialTransaction:
-    """Change a transaction; the audit trail keeps it as it was and as it is now."""
-    transaction = await get_transaction(session, code)
+    """Change a transaction; the audit trail keeps it as it was and as it is now.
+
+    The row is locked before it is read, so a concurrent edit's ``before`` is this
+    edit's ``after`` and nobody's change is recorded under someone else's name.
+    """
+    transaction = await get_transaction(session, code, for_update=True)
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if not changes:
         return transaction
@@ -197,7 +211,7 @@ async def update_transaction(
     await session.refresh(transaction)
     after = snapshot(transaction)
     if after != before:
-        session.add(
+        TransactionRepository(session).add_audit(
             TransactionAudit(
                 transaction_id=transaction.id,
                 action="updated",
@@ -212,10 +226,10 @@ async def update_transaction(
 
 async def delete_transaction(session: AsyncSession, *, code: str, actor: str) -> None:
     """Soft-delete: the transaction leaves balances and reports, its trail stays."""
-    transaction = await get_transaction(session, code)
+    transaction = await get_transaction(session, code, for_update=True)
     before = snapshot(transaction)
     transaction.deleted_at = datetime.now(UTC)
-    session.add(
+    TransactionRepository(session).add_audit(
         TransactionAudit(
             transaction_id=transaction.id,
             action="deleted",
@@ -229,10 +243,11 @@ async def delete_transaction(session: AsyncSession, *, code: str, actor: str) ->
 
 async def audit_trail(session: AsyncSession, code: str) -> list[TransactionAudit]:
     """Every recorded change of a transaction, deleted or not, oldest first."""
-    transaction = await repository.any_by_code(session, checked_code(code))
+    transactions = TransactionRepository(session)
+    transaction = await transactions.any_by_code(checked_code(code))
     if transaction is None:
         raise NotFound("No such transaction in this tenant.")
-    return await repository.audit_trail(session, transaction.id)
+    return await transactions.audit_trail(transaction.id)
 
 
 async def export_transactions(
@@ -240,7 +255,7 @@ async def export_transactions(
 ) -> list[tuple[FinancialTransaction, str, str]]:
     """Every live transaction matching ``where`` with its category and account names;
     ``InvalidInput`` past ``max_rows``."""
-    rows = await repository.all_matching(session, where, limit=max_rows + 1)
+    rows = await TransactionRepository(session).all_matching(where, limit=max_rows + 1)
     if len(rows) > max_rows:
         raise InvalidInput(f"The export would hold more than {max_rows} rows; narrow the period.")
     return rows

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from mosaico_shared.contracts.tenants import TenantRecord
 from mosaico_shared.problems import Unauthorized
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaico_identity.auth.repository import RefreshTokenRepository
 from mosaico_identity.auth.schemas import TokenPair
 from mosaico_identity.keys.service import SigningKeys
 from mosaico_identity.models.tenant import RefreshToken, User
@@ -20,8 +19,13 @@ from mosaico_identity.settings import IdentitySettings
 async def issue_access_token(
     *, keys: SigningKeys, settings: IdentitySettings, user: User, tenant: TenantRecord
 ) -> str:
-    """A short-lived access token for ``user`` of ``tenant``."""
+    """A short-lived access token for ``user`` of ``tenant``.
+
+    Its ``iat`` is never before the user's ``tokens_not_before``: a token issued right
+    after a change of access (in the same second as the cutoff) is not refused by it.
+    """
     now = datetime.now(UTC)
+    issued_at = max(int(now.timestamp()), user.tokens_not_before or 0)
     claims = {
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
@@ -30,7 +34,7 @@ async def issue_access_token(
         "roles": sorted(user.roles),
         "modules": tenant.modules,
         "plan": tenant.plan,
-        "iat": int(now.timestamp()),
+        "iat": issued_at,
         "exp": int((now + timedelta(seconds=settings.access_token_ttl_seconds)).timestamp()),
         "jti": uuid.uuid4().hex,
         "typ": "access",
@@ -39,7 +43,7 @@ async def issue_access_token(
 
 
 async def issue_token_pair(
-    session: AsyncSession,
+    tokens: RefreshTokenRepository,
     *,
     keys: SigningKeys,
     settings: IdentitySettings,
@@ -49,7 +53,7 @@ async def issue_token_pair(
 ) -> TokenPair:
     """An access token plus a refresh token (a new family at login, the same on refresh)."""
     refresh = new_token(tenant.slug)
-    session.add(
+    tokens.add(
         RefreshToken(
             id=refresh.id,
             family_id=family_id or refresh.id,
@@ -58,6 +62,7 @@ async def issue_token_pair(
             expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_token_ttl_days),
         )
     )
+    await tokens.session.flush()
     access = await issue_access_token(keys=keys, settings=settings, user=user, tenant=tenant)
     return TokenPair(
         access_token=access,
@@ -66,42 +71,22 @@ async def issue_token_pair(
     )
 
 
-async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
-    """Revoke every refresh token descended from the same login."""
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
-
-
-async def revoke_user_tokens(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Revoke every refresh token of a user (password change, deactivation)."""
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
-
-
 class RefreshReused(Unauthorized):
     """A refresh token came back after it was rotated: the family is revoked."""
 
 
-async def consume_refresh_token(session: AsyncSession, token: OpaqueToken) -> RefreshToken:
+async def consume_refresh_token(tokens: RefreshTokenRepository, token: OpaqueToken) -> RefreshToken:
     """Mark the token used and return it; a reused token revokes its whole family.
 
     The row is locked so two concurrent refreshes with one token cannot both win.
     """
-    row = await session.scalar(
-        select(RefreshToken).where(RefreshToken.id == token.id).with_for_update()
-    )
+    row = await tokens.get_by_id(token.id, for_update=True)
     if row is None or not secret_matches(token, row.secret_hash):
         raise Unauthorized("The refresh token is not valid.")
     if row.revoked_at is not None:
         raise Unauthorized("The refresh token was revoked.")
     if row.used_at is not None:
-        await revoke_family(session, row.family_id)
+        await tokens.revoke_family(row.family_id)
         raise RefreshReused("The refresh token was already used; every session of it is revoked.")
     if row.expires_at <= datetime.now(UTC):
         raise Unauthorized("The refresh token has expired.")

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 
 from mosaico_shared.brazil import CPF, PhoneBR
+from mosaico_shared.contracts.roles import USER, Role
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from mosaico_identity.users.schemas import Password, Role
+from mosaico_identity.users.schemas import Password
 
 
 class InviteCreate(BaseModel):
@@ -16,7 +17,7 @@ class InviteCreate(BaseModel):
 
     email: EmailStr = Field(examples=["ana@acme.com.br"])
     full_name: str | None = Field(default=None, max_length=100)
-    roles: list[Role] = Field(default_factory=lambda: list[Role](["user"]), max_length=3)
+    roles: list[Role] = Field(default_factory=lambda: list[Role]([USER]), max_length=3)
 
 
 class InviteIssued(BaseModel):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from mosaico_shared.auth import InternalCaller
+from mosaico_shared.auth import OPERATOR, RequireCaller
 
 public = APIRouter(prefix="/identity/.well-known", tags=["keys"])
+#: Rotation is a platform operation: the operator's, like the registry.
 internal = APIRouter(
-    prefix="/identity/internal/keys", tags=["internal"], dependencies=[InternalCaller]
+    prefix="/identity/internal/keys",
+    tags=["internal"],
+    dependencies=[Depends(RequireCaller(OPERATOR))],
 )
 
 

@@ -20,15 +20,13 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
-from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from mosaico_identity.keys.repository import SigningKeyRepository
 from mosaico_identity.models.platform import SigningKeyRow
 
 RELOAD_EVERY_SECONDS = 30.0
 UNKNOWN_KID_RELOAD_SECONDS = 1.0
-# Serializes key creation across identity replicas sharing the platform database.
-_KEY_LOCK_ID = 0x6D6F7361
 
 
 PrivateKey = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
@@ -122,28 +120,26 @@ class SigningKeys:
         """At startup: create the first key if there is none, and encrypt the keys
         stored before a passphrase was set."""
         async with AsyncSession(self.engine) as session, session.begin():
-            await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _KEY_LOCK_ID})
-            rows = (await session.scalars(select(SigningKeyRow))).all()
+            keys = SigningKeyRepository(session)
+            await keys.lock()
+            rows = await keys.all()
             if self._passphrase:
                 for row in rows:
                     if not _is_encrypted(row.private_pem):
                         row.private_pem = _to_pem(_open(row, None), self._passphrase)
             if not any(row.retired_at is None for row in rows):
-                session.add(_new_key(self.algorithm, self._passphrase))
+                keys.add(_new_key(self.algorithm, self._passphrase))
         await self.reload()
 
     async def rotate(self) -> str:
         """Make a new key active and retire the current one; returns the new kid."""
         async with AsyncSession(self.engine) as session, session.begin():
-            await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _KEY_LOCK_ID})
-            await session.execute(
-                update(SigningKeyRow)
-                .where(SigningKeyRow.retired_at.is_(None))
-                .values(retired_at=datetime.now(UTC))
-            )
+            keys = SigningKeyRepository(session)
+            await keys.lock()
+            await keys.retire_active()
             key = _new_key(self.algorithm, self._passphrase)
             kid = key.kid
-            session.add(key)
+            keys.add(key)
         await self.reload()
         return kid
 
@@ -151,15 +147,7 @@ class SigningKeys:
         """Read the active key and every key still published."""
         cutoff = datetime.now(UTC) - self.publish_retired_for
         async with AsyncSession(self.engine) as session:
-            rows = (
-                await session.scalars(
-                    select(SigningKeyRow)
-                    .where(
-                        or_(SigningKeyRow.retired_at.is_(None), SigningKeyRow.retired_at > cutoff)
-                    )
-                    .order_by(SigningKeyRow.created_at.desc())
-                )
-            ).all()
+            rows = await SigningKeyRepository(session).published(retired_after=cutoff)
         active = next((r for r in rows if r.retired_at is None), None)
         if active is None:
             self._active = None

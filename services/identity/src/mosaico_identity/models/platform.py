@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, String, Text, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -40,3 +41,27 @@ class SigningKeyRow(PlatformBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     #: Set when a newer key takes over; the key stays published until its tokens expire.
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TokenCutoffRow(PlatformBase):
+    """A user's "not before": their access tokens issued earlier are refused by every
+    service (published in the tenant's record). Kept for one access-token lifetime."""
+
+    __tablename__ = "token_cutoffs"
+
+    tenant: Mapped[str] = mapped_column(
+        String(40), ForeignKey("tenants.slug", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    #: Unix seconds.
+    not_before: Mapped[int] = mapped_column(Integer)
+
+
+class AddressThrottle(PlatformBase):
+    """Failed logins per client address, across every tenant."""
+
+    __tablename__ = "address_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

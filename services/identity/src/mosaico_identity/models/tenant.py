@@ -1,10 +1,11 @@
-"""``identity_<tenant>``: users, refresh tokens and invites of one tenant."""
+"""``identity_<tenant>``: users, refresh tokens, invites and the outbox of one tenant."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
+from mosaico_shared.outbox import OutboxMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -25,8 +26,9 @@ class User(TenantBase):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Unix seconds: access tokens issued earlier no longer speak for this user (set when
+    #: the user is deactivated or their roles change); new tokens are issued no earlier.
+    tokens_not_before: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -62,3 +64,20 @@ class Invite(TenantBase):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginThrottle(TenantBase):
+    """Failed logins per login (CPF or e-mail as typed, normalized), whether or not a
+    user has that login: known and unknown logins are throttled alike."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class OutboxEvent(OutboxMixin, TenantBase):
+    """An event written with the change that caused it; the relay publishes it to NATS."""
+
+    __tablename__ = "outbox"

@@ -1,16 +1,58 @@
-"""The tenant registry in ``identity_platform``."""
+"""The tenant registry in ``identity_platform``, and the per-user token cutoffs every
+service reads with it."""
 
 from __future__ import annotations
 
+import time
+import uuid
+
 from mosaico_shared.contracts.tenants import PlanLimits, TenantRecord, TenantUpsert
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from mosaico_shared.tenancy.status import TenantStatusSource
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from mosaico_identity.models.platform import TenantRow
+from mosaico_identity.registry.repository import TenantRepository, TokenCutoffRepository
 
 
-def to_record(row: TenantRow) -> TenantRecord:
+class TokenCutoffs:
+    """Per-user "not before" times: when a user is deactivated or their roles change,
+    every access token issued to them earlier stops working in every service.
+
+    A cutoff is published in the tenant's record (``users_not_before``) for one
+    access-token lifetime plus a minute, after which every token it refuses has expired
+    anyway; so the record stays small and a service checks a token with a dict lookup.
+    Services see a new cutoff when their cached record expires (the tenant-status TTL).
+    """
+
+    def __init__(
+        self, engine: AsyncEngine, *, keep_seconds: int, status: TenantStatusSource | None = None
+    ) -> None:
+        self.engine = engine
+        self.keep_seconds = keep_seconds
+        self.status = status
+
+    def since(self) -> int:
+        """Cutoffs older than this have outlived every token they refuse."""
+        return int(time.time()) - self.keep_seconds
+
+    async def record(self, tenant: str, user_id: uuid.UUID, not_before: int) -> None:
+        """Publish the cutoff now, in its own transaction: it is committed before the
+        change that caused it, so no reader sees the change without the cutoff."""
+        async with AsyncSession(self.engine) as session, session.begin():
+            cutoffs = TokenCutoffRepository(session)
+            await cutoffs.record(tenant, user_id, not_before)
+            await cutoffs.forget_older_than(tenant, self.since())
+        if self.status is not None:
+            self.status.forget(tenant)
+
+
+def next_whole_second() -> int:
+    """The cutoff for a change made now: tokens with an earlier ``iat`` (whole seconds,
+    so every token signed up to now) are refused."""
+    return int(time.time()) + 1
+
+
+def to_record(row: TenantRow, users_not_before: dict[str, int] | None = None) -> TenantRecord:
     """The registry row as the internal API shows it."""
     return TenantRecord(
         slug=row.slug,
@@ -21,42 +63,46 @@ def to_record(row: TenantRow) -> TenantRecord:
         # identity is every tenant's module: without it nobody can log in.
         modules=sorted({"identity", *row.modules}),
         suspended=row.suspended,
+        users_not_before=users_not_before or {},
     )
 
 
-async def upsert_tenant(session: AsyncSession, *, slug: str, tenant: TenantUpsert) -> TenantRecord:
+async def upsert_tenant(
+    session: AsyncSession, *, slug: str, tenant: TenantUpsert, cutoffs_since: int
+) -> TenantRecord:
     """Create or update the tenant (the operator calls this on every reconcile)."""
-    values = {
-        "display_name": tenant.display_name,
-        "cnpj": tenant.cnpj,
-        "plan": tenant.plan,
-        "limits": tenant.limits.model_dump(),
-        "modules": sorted({"identity", *tenant.modules}),
-        "suspended": tenant.suspended,
-    }
-    statement = (
-        insert(TenantRow)
-        .values(slug=slug, **values)
-        .on_conflict_do_update(index_elements=[TenantRow.slug], set_=values)
-        .returning(TenantRow)
+    row = await TenantRepository(session).upsert(
+        slug,
+        {
+            "display_name": tenant.display_name,
+            "cnpj": tenant.cnpj,
+            "plan": tenant.plan,
+            "limits": tenant.limits.model_dump(),
+            "modules": sorted({"identity", *tenant.modules}),
+            "suspended": tenant.suspended,
+        },
     )
-    row = (await session.execute(statement)).scalar_one()
-    return to_record(row)
+    live = await TokenCutoffRepository(session).live(cutoffs_since, tenant=slug)
+    return to_record(row, live.get(slug))
 
 
-async def get_tenant(session: AsyncSession, slug: str) -> TenantRecord | None:
-    """The tenant, or None when the registry does not know it."""
-    row = await session.get(TenantRow, slug)
-    return to_record(row) if row else None
+async def get_tenant(
+    session: AsyncSession, slug: str, *, cutoffs_since: int
+) -> TenantRecord | None:
+    """The tenant with its live token cutoffs, or None when the registry does not know it."""
+    row = await TenantRepository(session).by_slug(slug)
+    if row is None:
+        return None
+    live = await TokenCutoffRepository(session).live(cutoffs_since, tenant=slug)
+    return to_record(row, live.get(slug))
 
 
-async def list_tenants(session: AsyncSession) -> list[TenantRecord]:
-    """Every tenant, by slug."""
-    rows = await session.scalars(select(TenantRow).order_by(TenantRow.slug))
-    return [to_record(r) for r in rows]
+async def list_tenants(session: AsyncSession, *, cutoffs_since: int) -> list[TenantRecord]:
+    """Every tenant, by slug, with its live token cutoffs."""
+    live = await TokenCutoffRepository(session).live(cutoffs_since)
+    return [to_record(r, live.get(r.slug)) for r in await TenantRepository(session).all()]
 
 
 async def remove_tenant(session: AsyncSession, slug: str) -> bool:
     """Forget the tenant (its databases are the operator's business); True if it existed."""
-    result = await session.execute(delete(TenantRow).where(TenantRow.slug == slug))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await TenantRepository(session).remove(slug)

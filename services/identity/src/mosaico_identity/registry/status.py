@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from cachetools import TTLCache
+import time
+
 from mosaico_shared.contracts.tenants import TenantRecord
+from mosaico_shared.tenancy.status import TenantLoader
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from mosaico_identity.registry.service import get_tenant
 
-_NOT_CACHED = object()
 
+def platform_registry(engine: AsyncEngine, *, keep_cutoffs_seconds: int) -> TenantLoader:
+    """Loads tenants from ``identity_platform`` directly (identity is the registry)."""
 
-class LocalTenantStatus:
-    """The registry, cached for a second: suspension takes effect almost at once."""
+    async def load(tenant: str) -> TenantRecord | None:
+        async with AsyncSession(engine) as session:
+            since = int(time.time()) - keep_cutoffs_seconds
+            return await get_tenant(session, tenant, cutoffs_since=since)
 
-    def __init__(self, engine: AsyncEngine, *, ttl: float) -> None:
-        self.engine = engine
-        self._cache: TTLCache[str, TenantRecord | None] = TTLCache(maxsize=4096, ttl=ttl)
-
-    async def status(self, tenant: str) -> TenantRecord | None:
-        # One read: between ``in`` and ``[]`` a TTL entry may expire.
-        cached = self._cache.get(tenant, _NOT_CACHED)
-        if cached is not _NOT_CACHED:
-            return cached  # type: ignore[return-value]
-        async with AsyncSession(self.engine) as session:
-            record = await get_tenant(session, tenant)
-        self._cache[tenant] = record
-        return record
-
-    def forget(self, tenant: str) -> None:
-        self._cache.pop(tenant, None)
+    return load

@@ -5,38 +5,33 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from mosaico_shared.auth import CurrentPrincipal, Principal, RequirePermission
-from mosaico_shared.contracts.tenants import TenantRecord
+from fastapi import APIRouter, Query, Response
+from mosaico_shared.auth import CurrentPrincipal
 from mosaico_shared.problems import (
     Conflict,
     Forbidden,
+    InvalidInput,
     LimitExceeded,
     NotFound,
     Unauthorized,
     problem_responses,
 )
 from mosaico_shared.tenancy.session import TenantSession
+from mosaico_shared.tenancy.status import CurrentTenant
 
+from mosaico_identity.platform import Cutoffs
 from mosaico_identity.roles import ROLE_PERMISSIONS, ROLES
 from mosaico_identity.users import service
+from mosaico_identity.users.auth import CanReadUsers, CanWriteUsers
 from mosaico_identity.users.schemas import PasswordChange, UserCreate, UserOut, UserPage, UserUpdate
 
 router = APIRouter(prefix="/identity/v1", tags=["users"])
-
-CanReadUsers = Annotated[Principal, Depends(RequirePermission("users:read"))]
-CanWriteUsers = Annotated[Principal, Depends(RequirePermission("users:write"))]
-
-
-async def _tenant(request: Request, principal: Principal) -> TenantRecord:
-    record: TenantRecord = await request.app.state.tenant_status.status(principal.tenant)
-    return record
 
 
 @router.get("/me", response_model=UserOut, responses=problem_responses(Unauthorized, Forbidden))
 async def me(principal: CurrentPrincipal, session: TenantSession) -> UserOut:
     """The user the access token belongs to."""
-    user = await service.get_user(session, uuid.UUID(principal.user_id))
+    user = await service.get_current_user(session, uuid.UUID(principal.user_id))
     return UserOut.model_validate(user)
 
 
@@ -47,6 +42,7 @@ async def change_my_password(
     """Change the password; every refresh token of the user is revoked."""
     await service.change_password(
         session,
+        tenant=principal.tenant,
         user_id=uuid.UUID(principal.user_id),
         current=body.current_password,
         new=body.new_password,
@@ -59,16 +55,19 @@ async def roles(principal: CurrentPrincipal) -> dict[str, list[str]]:
     return {role: sorted(ROLE_PERMISSIONS.get(role, {"*"})) for role in ROLES}
 
 
-@router.get("/users", response_model=UserPage, responses=problem_responses(Forbidden))
+@router.get("/users", response_model=UserPage, responses=problem_responses(Forbidden, InvalidInput))
 async def list_users(
     principal: CanReadUsers,
     session: TenantSession,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> UserPage:
-    users, total = await service.list_users(session, limit=limit, offset=offset)
+    """Users by creation order, a page at a time (``next_cursor`` gives the next)."""
+    page = await service.list_users(session, limit=limit, cursor=cursor)
     return UserPage(
-        items=[UserOut.model_validate(u) for u in users], total=total, limit=limit, offset=offset
+        items=[UserOut.model_validate(u) for u in page.items],
+        limit=limit,
+        next_cursor=page.next_cursor,
     )
 
 
@@ -79,10 +78,13 @@ async def list_users(
     responses=problem_responses(Forbidden, Conflict, LimitExceeded),
 )
 async def create_user(
-    request: Request, body: UserCreate, principal: CanWriteUsers, session: TenantSession
+    body: UserCreate, principal: CanWriteUsers, tenant: CurrentTenant, session: TenantSession
 ) -> UserOut:
-    tenant = await _tenant(request, principal)
-    return UserOut.model_validate(await service.create_user_from(session, tenant=tenant, body=body))
+    """Add a user with a password, and roles the caller may grant."""
+    user = await service.create_user_from(
+        session, tenant=tenant, actor_roles=principal.roles, body=body
+    )
+    return UserOut.model_validate(user)
 
 
 @router.get("/users/{user_id}", response_model=UserOut, responses=problem_responses(NotFound))
@@ -93,15 +95,24 @@ async def get_user(user_id: uuid.UUID, principal: CanReadUsers, session: TenantS
 @router.patch(
     "/users/{user_id}",
     response_model=UserOut,
-    responses=problem_responses(NotFound, Forbidden, LimitExceeded),
+    responses=problem_responses(NotFound, Forbidden, Conflict, LimitExceeded),
 )
 async def update_user(
-    request: Request,
     user_id: uuid.UUID,
     body: UserUpdate,
     principal: CanWriteUsers,
+    tenant: CurrentTenant,
     session: TenantSession,
+    cutoffs: Cutoffs,
 ) -> UserOut:
-    tenant = await _tenant(request, principal)
-    user = await service.update_user(session, tenant=tenant, user_id=user_id, body=body)
+    """Change a user; a new set of roles or a deactivation ends their sessions and, in
+    every service within the tenant-status TTL, their earlier access tokens."""
+    user = await service.update_user(
+        session,
+        tenant=tenant,
+        actor_roles=principal.roles,
+        user_id=user_id,
+        body=body,
+        cutoffs=cutoffs,
+    )
     return UserOut.model_validate(user)

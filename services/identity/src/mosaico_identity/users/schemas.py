@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from mosaico_shared.brazil import CPF, PhoneBR
+from mosaico_shared.contracts.roles import USER, Role
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-Role = Literal["admin", "manager", "user"]
 Password = Field(min_length=8, max_length=128, description="8 to 128 characters")
 
 
@@ -35,7 +34,7 @@ class UserCreate(BaseModel):
     email: EmailStr
     whatsapp: PhoneBR | None = None
     password: str = Password
-    roles: list[Role] = Field(default_factory=lambda: list[Role](["user"]), max_length=3)
+    roles: list[Role] = Field(default_factory=lambda: list[Role]([USER]), max_length=3)
 
 
 class UserUpdate(BaseModel):
@@ -69,6 +68,7 @@ class PasswordChange(BaseModel):
 
 class UserPage(BaseModel):
     items: list[UserOut]
-    total: int
     limit: int
-    offset: int
+    next_cursor: str | None = Field(
+        description="Pass as ``cursor`` for the next page; null on the last page"
+    )

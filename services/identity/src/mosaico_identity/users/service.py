@@ -1,42 +1,67 @@
-"""Users of a tenant: creation under the plan's limit, updates, passwords."""
+"""Users of a tenant: creation under the plan's limit, roles only from those who hold
+them, never without an active admin, and access revoked when it is taken away."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
+from mosaico_shared.contracts.identity import PasswordChanged
+from mosaico_shared.contracts.roles import ADMIN
 from mosaico_shared.contracts.tenants import TenantRecord
-from mosaico_shared.problems import Conflict, LimitExceeded, NotFound, Unauthorized
-from sqlalchemy import func, or_, select, text
+from mosaico_shared.problems import Conflict, Forbidden, LimitExceeded, NotFound, Unauthorized
+from mosaico_shared.repository import KeysetPage
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mosaico_identity.auth.tokens import revoke_user_tokens
+from mosaico_identity.auth.repository import RefreshTokenRepository
+from mosaico_identity.events import record_identity_event
 from mosaico_identity.models.tenant import User
 from mosaico_identity.passwords import hash_password, verify_password
+from mosaico_identity.registry.service import TokenCutoffs, next_whole_second
+from mosaico_identity.roles import grantable_roles
+from mosaico_identity.users.repository import UserRepository
 from mosaico_identity.users.schemas import UserCreate, UserUpdate
 
 
-async def ensure_user_capacity(session: AsyncSession, tenant: TenantRecord) -> None:
+def ensure_may_grant(actor_roles: Iterable[str], roles: Iterable[str]) -> None:
+    """Refuse giving (or taking away) a role the actor does not hold; admins may all."""
+    refused = sorted(set(roles) - grantable_roles(actor_roles))
+    if refused:
+        raise Forbidden(
+            f"You may not grant or take away roles you do not hold: {', '.join(refused)}."
+        )
+
+
+async def ensure_user_capacity(users: UserRepository, tenant: TenantRecord) -> None:
     """Refuse a new active user past the plan's ``max_users``."""
     limit = tenant.limits.max_users
     if limit is None:
         return
-    # Two admins adding users at once must not both take the last seat.
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('identity.users'))"))
-    active = await session.scalar(select(func.count()).select_from(User).where(User.active))
-    if (active or 0) >= limit:
+    await users.lock_seats()
+    if await users.count_active() >= limit:
         raise LimitExceeded(
             f"The plan {tenant.plan!r} allows {limit} active users.", limit="max_users", max=limit
         )
 
 
-async def ensure_unique(session: AsyncSession, *, cpf: str, email: str) -> None:
+async def ensure_unique(users: UserRepository, *, cpf: str, email: str) -> None:
     """CPF and e-mail are unique within the tenant."""
-    clash = await session.scalar(
-        select(User).where(or_(User.cpf == cpf, User.email == email.lower()))
-    )
+    clash = await users.clash(cpf=cpf, email=email)
     if clash is not None:
         field = "CPF" if clash.cpf == cpf else "e-mail"
         raise Conflict(f"A user with this {field} already exists in the tenant.")
+
+
+async def revoke_access(
+    session: AsyncSession, *, tenant: TenantRecord, user: User, cutoffs: TokenCutoffs
+) -> None:
+    """End every session of ``user`` and refuse, in every service, the access tokens
+    issued to them until now. The cutoff is published before this transaction commits."""
+    not_before = next_whole_second()
+    await cutoffs.record(tenant.slug, user.id, not_before)
+    user.tokens_not_before = max(user.tokens_not_before or 0, not_before)
+    await RefreshTokenRepository(session).revoke_for_user(user.id)
 
 
 async def create_user(
@@ -50,9 +75,11 @@ async def create_user(
     password: str | None,
     roles: list[str],
 ) -> User:
-    """Add a user; the password is hashed with argon2id."""
-    await ensure_user_capacity(session, tenant)
-    await ensure_unique(session, cpf=cpf, email=email)
+    """Add a user; the password is hashed with argon2id. Whoever calls this has checked
+    that the roles may be granted."""
+    users = UserRepository(session)
+    await ensure_user_capacity(users, tenant)
+    await ensure_unique(users, cpf=cpf, email=email)
     user = User(
         full_name=full_name,
         cpf=cpf,
@@ -61,17 +88,17 @@ async def create_user(
         password_hash=await hash_password(password) if password else None,
         roles=sorted(set(roles)),
         active=True,
-        failed_logins=0,
     )
-    session.add(user)
+    users.add(user)
     await session.flush()
     return user
 
 
 async def create_user_from(
-    session: AsyncSession, *, tenant: TenantRecord, body: UserCreate
+    session: AsyncSession, *, tenant: TenantRecord, actor_roles: Iterable[str], body: UserCreate
 ) -> User:
-    """``create_user`` with an API body."""
+    """``create_user`` with an API body, with roles the actor may grant."""
+    ensure_may_grant(actor_roles, body.roles)
     return await create_user(
         session,
         tenant=tenant,
@@ -86,46 +113,84 @@ async def create_user_from(
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
     """A user of this tenant, or ``NotFound``."""
-    user = await session.get(User, user_id)
+    user = await UserRepository(session).get_by_id(user_id)
     if user is None:
         raise NotFound("No such user in this tenant.")
     return user
 
 
-async def list_users(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[User], int]:
-    """A page of users by creation order (ties broken by id, so pages are stable)."""
-    total = await session.scalar(select(func.count()).select_from(User)) or 0
-    rows = await session.scalars(
-        select(User).order_by(User.created_at, User.id).limit(limit).offset(offset)
-    )
-    return list(rows), total
+async def get_current_user(session: AsyncSession, user_id: uuid.UUID) -> User:
+    """The user an access token speaks for, while they are active."""
+    user = await UserRepository(session).get_by_id(user_id)
+    if user is None or not user.active:
+        raise Unauthorized("The user is no longer active.")
+    return user
+
+
+async def list_users(session: AsyncSession, *, limit: int, cursor: str | None) -> KeysetPage[User]:
+    """A page of users by creation order, after ``cursor``."""
+    return await UserRepository(session).page(limit=limit, cursor=cursor)
 
 
 async def update_user(
-    session: AsyncSession, *, tenant: TenantRecord, user_id: uuid.UUID, body: UserUpdate
+    session: AsyncSession,
+    *,
+    tenant: TenantRecord,
+    actor_roles: Iterable[str],
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    cutoffs: TokenCutoffs,
 ) -> User:
-    """Change name, phone, roles or active; deactivating ends the user's sessions."""
-    user = await get_user(session, user_id)
-    if body.active is True and not user.active:
-        await ensure_user_capacity(session, tenant)
-    changes = body.model_dump(exclude_unset=True)
-    if "roles" in changes and changes["roles"] is not None:
-        changes["roles"] = sorted(set(changes["roles"]))
+    """Change name, phone, roles or active.
+
+    Only roles the actor may grant can be given or taken away, the last active admin
+    keeps the admin role and stays active (409), and deactivating a user or changing
+    their roles ends their sessions and refuses their earlier access tokens.
+    """
+    users = UserRepository(session)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "roles" in changes or "active" in changes:
+        await users.lock_admins()
+    user = await users.get_by_id(user_id, for_update=True)
+    if user is None:
+        raise NotFound("No such user in this tenant.")
+    roles = sorted(set(changes.pop("roles", user.roles)))
+    active = changes.pop("active", user.active)
+    roles_changed = set(roles) != set(user.roles)
+    if roles_changed or active != user.active:
+        ensure_may_grant(actor_roles, {*user.roles, *roles})
+    loses_admin = ADMIN in user.roles and (ADMIN not in roles or not active)
+    if user.active and loses_admin and await users.count_active_admins() <= 1:
+        raise Conflict("This is the tenant's last active admin: make another user admin first.")
+    if active and not user.active:
+        await ensure_user_capacity(users, tenant)
+    if roles_changed or (user.active and not active):
+        await revoke_access(session, tenant=tenant, user=user, cutoffs=cutoffs)
     for field, value in changes.items():
-        if value is not None:
-            setattr(user, field, value)
-    if body.active is False:
-        await revoke_user_tokens(session, user.id)
+        setattr(user, field, value)
+    user.roles, user.active = roles, active
     await session.flush()
     return user
 
 
 async def change_password(
-    session: AsyncSession, *, user_id: uuid.UUID, current: str, new: str
+    session: AsyncSession, *, tenant: str, user_id: uuid.UUID, current: str, new: str
 ) -> None:
-    """Check the current password, set the new one and end every other session."""
+    """Check the current password, set the new one and end every other session; the
+    ``PasswordChanged`` event lets the owner of the address hear of it."""
     user = await get_user(session, user_id)
     if not await verify_password(user.password_hash, current):
         raise Unauthorized("The current password is wrong.")
     user.password_hash = await hash_password(new)
-    await revoke_user_tokens(session, user.id)
+    await RefreshTokenRepository(session).revoke_for_user(user.id)
+    record_identity_event(
+        session,
+        tenant=tenant,
+        event=PasswordChanged(
+            user_id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            changed_at=datetime.now(UTC),
+        ),
+    )
+    await session.flush()

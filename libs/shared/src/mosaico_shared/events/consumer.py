@@ -1,0 +1,302 @@
+"""Durable pull consumers: explicit acks, bounded concurrency, idempotent effects, and a
+dead letter after the last delivery.
+
+A module declares what it consumes::
+
+    income = EventConsumer("payment-income", processed=ConsumedEvent)
+
+    @income.handles(PaymentSucceeded)
+    async def record_income(session: AsyncSession, event: Event[PaymentSucceeded]) -> None:
+        ...  # changes in the tenant's database; the consumer commits them
+
+and hands it to its ``EventBackbone``. The handler runs in a transaction on the event
+tenant's database of the consuming module, which also records the event id; when the
+handler raises, nothing of it stays and the message is delivered again after a backoff,
+until the last delivery sends it to the dead-letter stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mosaico_shared.contracts.events import EventPayload
+from mosaico_shared.events.bus import EventBus, NatsAway
+from mosaico_shared.events.envelope import Envelope, Event, subject_of
+from mosaico_shared.events.metrics import (
+    DEAD_LETTERS,
+    EVENTS_CONSUMED,
+    REDELIVERIES,
+)
+from mosaico_shared.events.processed import ConsumedEventMixin
+from mosaico_shared.events.settings import EventSettings
+from mosaico_shared.events.streams import dead_letter_subject
+from mosaico_shared.problems import is_missing_database
+from mosaico_shared.tenancy.engines import TenantDatabases
+from mosaico_shared.tenancy.session import open_tenant_session
+
+logger = logging.getLogger("mosaico.events")
+_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+
+P = TypeVar("P", bound=EventPayload)
+Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
+Outcome = Literal["applied", "duplicate", "skipped"]
+
+#: Dead-letter headers.
+CONSUMER = "Mosaico-Consumer"
+ERROR = "Mosaico-Error"
+ATTEMPTS = "Mosaico-Attempts"
+ORIGINAL_SUBJECT = "Mosaico-Subject"
+ORIGINAL_SEQUENCE = "Mosaico-Stream-Sequence"
+FAILED_AT = "Mosaico-Failed-At"
+
+
+class EventConsumer:
+    """What one durable consumer of a module handles: event contracts and handlers."""
+
+    def __init__(self, name: str, *, processed: type[ConsumedEventMixin]) -> None:
+        if not _NAME.match(name):
+            raise ValueError(f"a consumer name is lower-case letters, digits, '-': {name!r}")
+        self.name = name
+        table = processed.__table__  # type: ignore[attr-defined]
+        assert isinstance(table, Table)
+        self.processed = table
+        self.handlers: dict[str, tuple[type[EventPayload], Handler]] = {}
+
+    def handles(self, contract: type[P]) -> Callable[[Handler], Handler]:
+        """Register the decorated coroutine as the handler of ``contract``'s events."""
+
+        def register(handler: Handler) -> Handler:
+            self.handlers[contract.event_type()] = (contract, handler)
+            return handler
+
+        return register
+
+    def subjects(self) -> list[str]:
+        """The stream subjects this consumer reads, for every tenant."""
+        return sorted({subject_of(contract) for contract, _ in self.handlers.values()})
+
+    def durable(self, module: str) -> str:
+        """The JetStream durable name: ``<module>-<name>``."""
+        return f"{module}-{self.name}"
+
+
+class ApplyFailed(Exception):
+    """A handler raised; the message will be delivered again."""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".replace("\r", " ").replace("\n", " ")
+    return text[:500]
+
+
+@dataclass
+class ConsumerRunner:
+    """Runs one consumer on one replica: fetches, applies, acks."""
+
+    consumer: EventConsumer
+    module: str
+    bus: EventBus
+    databases: TenantDatabases
+    settings: EventSettings
+
+    def __post_init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(self.settings.events_consumer_concurrency)
+
+    @property
+    def durable(self) -> str:
+        """The JetStream durable consumer's name."""
+        return self.consumer.durable(self.module)
+
+    def config(self) -> ConsumerConfig:
+        """The durable consumer as the settings say."""
+        return ConsumerConfig(
+            durable_name=self.durable,
+            description=f"{self.module}: {self.consumer.name}",
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.settings.events_ack_wait_seconds,
+            max_deliver=self.settings.events_max_deliver,
+            filter_subjects=self.consumer.subjects(),
+            max_ack_pending=max(
+                self.settings.events_consumer_batch, self.settings.events_consumer_concurrency
+            )
+            * 4,
+        )
+
+    def start(self) -> None:
+        """Consume in the background until ``close``."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def close(self) -> None:
+        """Stop fetching; messages in hand are redelivered to another replica."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                js = self.bus.js
+                await js.add_consumer(self.settings.events_stream, self.config())
+                subscription = await js.pull_subscribe_bind(
+                    self.durable, stream=self.settings.events_stream
+                )
+                await self._fetch_loop(subscription)
+            except asyncio.CancelledError:
+                raise
+            except NatsAway:
+                pass
+            except Exception as exc:
+                logger.warning("events: consumer %s paused (%s)", self.durable, _one_line(exc))
+            await asyncio.sleep(self.settings.events_reconnect_seconds)
+
+    async def _fetch_loop(self, subscription: JetStreamContext.PullSubscription) -> None:
+        in_hand: set[asyncio.Task[None]] = set()
+        while self.bus.connected:
+            free = self.settings.events_consumer_concurrency - len(in_hand)
+            if free <= 0:
+                await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            try:
+                messages = await subscription.fetch(
+                    min(free, self.settings.events_consumer_batch), timeout=1.0
+                )
+            except (NatsTimeout, TimeoutError):
+                continue
+            for message in messages:
+                task = asyncio.get_running_loop().create_task(self._handle(message))
+                in_hand.add(task)
+                task.add_done_callback(in_hand.discard)
+        if in_hand:
+            await asyncio.wait(in_hand)
+
+    async def _handle(self, message: Msg) -> None:
+        attempt = message.metadata.num_delivered
+        if attempt > 1:
+            REDELIVERIES.labels(self.module, self.durable).inc()
+        try:
+            envelope = Envelope.decode(message.data)
+        except ValidationError as exc:
+            await self._dead_letter(message, exc, attempt)
+            return
+        try:
+            outcome = await self.apply(envelope)
+        except ApplyFailed as failed:
+            cause = failed.__cause__ or failed
+            if attempt >= self.settings.events_max_deliver:
+                await self._dead_letter(message, cause, attempt, envelope)
+                return
+            EVENTS_CONSUMED.labels(self.module, self.durable, "retried").inc()
+            logger.warning(
+                "events: %s failed on %s %s (attempt %d of %d): %s",
+                self.durable, envelope.type, envelope.id, attempt,
+                self.settings.events_max_deliver, _one_line(cause),
+                extra={"tenant": envelope.tenant},
+            )  # fmt: skip
+            await message.nak(delay=self._backoff(attempt))
+            return
+        EVENTS_CONSUMED.labels(self.module, self.durable, outcome).inc()
+        await message.ack()
+
+    def _backoff(self, attempt: int) -> float:
+        steps = self.settings.events_backoff_seconds or [0.0]
+        return steps[min(attempt, len(steps)) - 1]
+
+    async def apply(self, envelope: Envelope) -> Outcome:
+        """Apply one event once: the handler and the record of its id commit together.
+        ``duplicate`` when it was applied before, ``skipped`` when this consumer does not
+        handle its type or the tenant has no database in this module; raises
+        ``ApplyFailed`` when the handler (or reading the payload) fails."""
+        registered = self.consumer.handlers.get(envelope.type)
+        if registered is None:
+            return "skipped"
+        contract, handler = registered
+        async with self._slots:
+            try:
+                session = await open_tenant_session(self.databases, envelope.tenant)
+            except DBAPIError as exc:
+                if is_missing_database(exc):
+                    return "skipped"
+                raise ApplyFailed from exc
+            async with session:
+                try:
+                    event: Event[Any] = envelope.open(contract)
+                    table = self.consumer.processed
+                    claimed = await session.scalar(
+                        insert(table)
+                        .values(
+                            consumer=self.durable, event_id=envelope.id, event_type=envelope.type
+                        )
+                        .on_conflict_do_nothing()
+                        .returning(table.c.event_id)
+                    )
+                    if claimed is None:
+                        await session.rollback()
+                        return "duplicate"
+                    await handler(session, event)
+                    await session.commit()
+                except Exception as exc:
+                    await session.rollback()
+                    raise ApplyFailed from exc
+        return "applied"
+
+    async def _dead_letter(
+        self,
+        message: Msg,
+        error: BaseException,
+        attempt: int,
+        envelope: Envelope | None = None,
+    ) -> None:
+        tokens = message.subject.split(".")
+        tenant = envelope.tenant if envelope else (tokens[1] if len(tokens) > 1 else "unknown")
+        sequence = message.metadata.sequence.stream
+        headers = {
+            "Nats-Msg-Id": f"{self.durable}:{sequence}",
+            CONSUMER: self.durable,
+            ERROR: _one_line(error),
+            ATTEMPTS: str(attempt),
+            ORIGINAL_SUBJECT: message.subject,
+            ORIGINAL_SEQUENCE: str(sequence),
+            FAILED_AT: datetime.now(UTC).isoformat(),
+        }
+        try:
+            await self.bus.js.publish(
+                dead_letter_subject(tenant, self.module, self.consumer.name),
+                message.data,
+                headers=headers,
+                stream=self.settings.dead_letter_stream,
+            )
+        except Exception as exc:
+            logger.error(
+                "events: %s could not dead-letter message %d (%s); it stays unacknowledged",
+                self.durable, sequence, _one_line(exc),
+            )  # fmt: skip
+            return
+        await message.ack()
+        DEAD_LETTERS.labels(self.module, self.durable).inc()
+        EVENTS_CONSUMED.labels(self.module, self.durable, "dead_lettered").inc()
+        logger.error(
+            "events: %s gave up on message %d after %d attempt(s): %s; it is in the "
+            "dead-letter stream",
+            self.durable, sequence, attempt, _one_line(error),
+            extra={"tenant": tenant, "event": "dead_letter"},
+        )  # fmt: skip
