@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.kube",
     "tests.fixtures.kube_nodes",
     "tests.fixtures.nats",
+    "tests.fixtures.services",
 ]

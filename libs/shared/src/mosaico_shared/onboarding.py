@@ -24,7 +24,8 @@ TenantSlug = PathParam(pattern=TENANT_SLUG_PATTERN, examples=["acme"])
 def onboarding_router(module: str, migrations: Path, seed: SeedDefaults | None = None) -> APIRouter:
     """``POST /<module>/internal/tenants/{tenant}/onboard`` migrates the tenant database
     (created beforehand by the operator) and seeds its defaults; idempotent.
-    ``GET /<module>/internal/tenants/{tenant}`` tells the schema version it is at.
+    ``GET`` on the same path tells the schema version it is at (not
+    ``/<module>/internal/tenants/{tenant}``, which is identity's tenant registry).
     Only the operator may call them."""
     router = APIRouter(
         prefix=f"/{module}/internal/tenants",
@@ -68,7 +69,7 @@ def onboarding_router(module: str, migrations: Path, seed: SeedDefaults | None =
         )
 
     @router.get(
-        "/{tenant}",
+        "/{tenant}/onboard",
         response_model=OnboardingResult,
         responses=problem_responses(TenantNotProvisioned),
     )
