@@ -192,8 +192,9 @@ def test_a_config_change_rolls_the_pods(helm: Helm) -> None:
 def test_no_shared_internal_secret_exists_and_no_pod_mounts_the_default_token(
     default_render: list[dict[str, Any]],
 ) -> None:
-    assert [o["metadata"]["name"] for o in of_kind(default_render, "Secret")] == [
-        "identity-signing-key"
+    assert sorted(o["metadata"]["name"] for o in of_kind(default_render, "Secret")) == [
+        "event-sealing-key",
+        "identity-signing-key",
     ]
     for name, pod in pod_specs(default_render):
         if name != "mosaico-operator":
@@ -283,6 +284,21 @@ def test_identity_encrypts_its_signing_keys_with_a_generated_kept_passphrase(
             }
         else:
             assert passphrase is None, name
+
+
+def test_identity_seals_event_tokens_with_a_generated_kept_key_no_other_module_holds(
+    default_render: list[dict[str, Any]],
+) -> None:
+    secret = named(default_render, "Secret", "event-sealing-key")
+    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert len(base64.b64decode(secret["data"]["keys"])) == 48
+    for name, pod in pod_specs(default_render):
+        refs = {e["name"]: e.get("valueFrom") for e in pod["containers"][0].get("env", [])}
+        keys = refs.get("MOSAICO_EVENT_SEALING_KEYS")
+        if name in ("identity", "notifications"):  # identity seals, notifications opens
+            assert keys == {"secretKeyRef": {"name": "event-sealing-key", "key": "keys"}}, name
+        else:
+            assert keys is None, name
 
 
 def test_any_module_can_ask_for_generated_secrets(helm: Helm) -> None:

@@ -133,6 +133,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     app.state.platform_engine = platform_engine
     app.state.signing_keys = signing_keys
     app.state.token_cutoffs = token_cutoffs
+    app.state.sealer = settings.sealer()
     return app
 
 

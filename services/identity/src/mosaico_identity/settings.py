@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from mosaico_shared.events.sealing import SealingSettings
 from mosaico_shared.settings import ServiceSettings
 from pydantic import Field, SecretStr, field_validator
 
 
-class IdentitySettings(ServiceSettings):
+class IdentitySettings(ServiceSettings, SealingSettings):
+    """identity's settings; ``event_sealing_keys`` seal the tokens its invite and
+    password-reset events carry for notifications."""
+
     module: ClassVar[str] = "identity"
 
     platform_database: str = "identity_platform"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -38,26 +38,39 @@ class EventPayload(BaseModel):
         return subject_token(cls.__name__)
 
     @classmethod
-    def secret_fields(cls) -> frozenset[str]:
-        """Fields holding a secret (an invite token): never logged, hidden when a dead
-        letter is shown."""
+    def sealed_fields(cls) -> frozenset[str]:
+        """Fields holding a sealed secret (``Sealed``): masked when a dead letter is shown."""
         return frozenset(
-            name for name, field in cls.model_fields.items() if field.annotation is SecretStr
+            name
+            for name, field in cls.model_fields.items()
+            if any(isinstance(m, _SealedMark) for m in field.metadata)
         )
 
 
-def _reveal(value: SecretStr) -> str:
-    return value.get_secret_value()
+class _SealedMark:
+    """Marks a contract field as ``Sealed``."""
 
 
-SecretText = Annotated[SecretStr, PlainSerializer(_reveal, return_type=str, when_used="json")]
-"""A secret the event must carry (an invite token, for the e-mail that sends it): masked
-in ``repr`` and logs, written out in the event's JSON."""
+Sealed = Annotated[
+    str,
+    _SealedMark(),
+    Field(
+        min_length=1,
+        max_length=4096,
+        pattern=r"^[A-Za-z0-9_=-]+$",
+        description="A secret sealed with the event sealing keys "
+        "(mosaico_shared.events.sealing): only the modules given MOSAICO_EVENT_SEALING_KEYS "
+        "can open it",
+    ),
+]
+"""A secret the event must carry (an invite token, for the e-mail that sends it),
+sealed by the producer: the outbox and the event log hold only ciphertext. A contract
+never carries a secret in the clear."""
 
 
 def redact(payload: dict[str, Any], contract: type[EventPayload] | None) -> dict[str, Any]:
-    """``payload`` with the contract's secret fields masked, for showing to people."""
+    """``payload`` with the contract's sealed fields masked, for showing to people."""
     if contract is None:
         return payload
-    hidden = contract.secret_fields()
+    hidden = contract.sealed_fields()
     return {k: ("**********" if k in hidden else v) for k, v in payload.items()}

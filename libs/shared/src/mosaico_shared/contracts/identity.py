@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import EmailStr
 
-from mosaico_shared.contracts.events import EventPayload, SecretText
+from mosaico_shared.contracts.events import EventPayload, Sealed
 
 
 class IdentityEvent(EventPayload):
@@ -18,7 +18,11 @@ class IdentityEvent(EventPayload):
 
 class UserInvited(IdentityEvent):
     """Someone was invited to join the tenant (the first admin too, when the operator
-    gave no password). ``token`` goes into the e-mail's link; it is shown once, here."""
+    gave no password). ``sealed_token``, opened with the event sealing keys
+    (``mosaico_shared.events.sealing``), is the invite token for the e-mail's link.
+    Version 2: the token travels sealed (version 1 carried it in the clear)."""
+
+    schema_version: ClassVar[int] = 2
 
     invite_id: uuid.UUID
     email: EmailStr
@@ -26,7 +30,7 @@ class UserInvited(IdentityEvent):
     roles: list[str]
     invited_by: uuid.UUID | None
     expires_at: datetime
-    token: SecretText
+    sealed_token: Sealed
 
 
 class InviteAccepted(IdentityEvent):
@@ -47,10 +51,15 @@ class PasswordChanged(IdentityEvent):
 
 
 class PasswordResetRequested(IdentityEvent):
-    """A user asked to reset a forgotten password; ``token`` goes into the e-mail."""
+    """A user asked to reset a forgotten password. ``sealed_token``, opened with the
+    event sealing keys (``mosaico_shared.events.sealing``), is the reset token for the
+    e-mail's link; it works once, until ``expires_at``. Version 2: the token travels
+    sealed."""
+
+    schema_version: ClassVar[int] = 2
 
     user_id: uuid.UUID
     email: EmailStr
     full_name: str
     expires_at: datetime
-    token: SecretText
+    sealed_token: Sealed

@@ -56,6 +56,7 @@ async def invite_user(
         invited_by=uuid.UUID(principal.user_id),
         actor_roles=principal.roles,
         ttl_days=request.app.state.settings.invite_ttl_days,
+        sealer=request.app.state.sealer,
     )
 
 
@@ -96,4 +97,5 @@ async def ensure_first_admin(
             admin=body,
             ttl_days=state.settings.invite_ttl_days,
             cutoffs=cutoffs,
+            sealer=state.sealer,
         )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from mosaico_shared.contracts.identity import InviteAccepted, UserInvited
 from mosaico_shared.contracts.roles import ADMIN
 from mosaico_shared.contracts.tenants import FirstAdmin, FirstAdminResult, TenantRecord
+from mosaico_shared.events.sealing import Sealer
 from mosaico_shared.problems import Unauthorized
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,11 +37,12 @@ async def invite_user(
     invited_by: uuid.UUID,
     actor_roles: Iterable[str],
     ttl_days: int,
+    sealer: Sealer,
 ) -> InviteIssued:
     """Invite someone with roles the inviter may grant (see ``ensure_may_grant``)."""
     ensure_may_grant(actor_roles, body.roles)
     return await issue_invite(
-        session, tenant=tenant, body=body, invited_by=invited_by, ttl_days=ttl_days
+        session, tenant=tenant, body=body, invited_by=invited_by, ttl_days=ttl_days, sealer=sealer
     )
 
 
@@ -51,9 +53,11 @@ async def issue_invite(
     body: InviteCreate,
     invited_by: uuid.UUID | None,
     ttl_days: int,
+    sealer: Sealer,
     cpf: str | None = None,
 ) -> InviteIssued:
-    """Issue an invite; the token is returned once and only its hash is kept."""
+    """Issue an invite; the token is returned once and only its hash is kept. The
+    ``UserInvited`` event carries it sealed, for the e-mail notifications sends."""
     users = UserRepository(session)
     await ensure_user_capacity(users, tenant)
     await ensure_unique(users, cpf=cpf or "", email=str(body.email))
@@ -80,7 +84,7 @@ async def issue_invite(
             roles=invite.roles,
             invited_by=invite.invited_by,
             expires_at=invite.expires_at,
-            token=str(token),
+            sealed_token=sealer.seal(str(token)),
         ),
     )
     return InviteIssued(
@@ -130,6 +134,7 @@ async def ensure_first_admin(
     admin: FirstAdmin,
     ttl_days: int,
     cutoffs: TokenCutoffs,
+    sealer: Sealer,
 ) -> FirstAdminResult:
     """Make sure the tenant can be administered; the operator calls this on every
     reconcile, so repeating it is harmless.
@@ -169,6 +174,7 @@ async def ensure_first_admin(
         body=InviteCreate(email=admin.email, full_name=admin.full_name, roles=[ADMIN]),
         invited_by=None,
         ttl_days=ttl_days,
+        sealer=sealer,
         cpf=admin.cpf,
     )
     return FirstAdminResult(user_id=None, created=True, invite_token=issued.token)
