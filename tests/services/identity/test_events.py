@@ -19,7 +19,7 @@ from mosaico_shared.migrations import upgrade_database
 from mosaico_shared.tenancy.names import database_name
 
 from tests.fixtures.polling import eventually
-from tests.fixtures.tenants import EVENT_SEALING_KEYS, valid_cpf
+from tests.fixtures.tenants import EVENT_SEALING_KEYS, INTERNAL, valid_cnpj, valid_cpf
 
 
 def _outbox(postgres, tenant) -> list[tuple]:
@@ -130,6 +130,33 @@ def test_accepting_an_invite_and_changing_a_password_are_events_too(
         ("InviteAccepted", "ana@example.com.br"),
         ("PasswordChanged", "ana@example.com.br"),
     ]
+
+
+def test_a_first_admin_without_a_password_is_invited_with_the_token_sealed(identity, postgres):
+    slug = f"fa{os.getpid()}"
+    postgres.create_database(database_name("identity", slug), owner="identity")
+    registered = identity.put(
+        f"/identity/internal/tenants/{slug}",
+        headers=INTERNAL,
+        json={"display_name": "Primeira LTDA", "cnpj": valid_cnpj(777), "plan": "empresa",
+              "limits": {}, "modules": ["identity"], "suspended": False},
+    )  # fmt: skip
+    assert registered.status_code == 200, registered.text
+    onboarded = identity.post(f"/identity/internal/tenants/{slug}/onboard", headers=INTERNAL)
+    assert onboarded.status_code == 200, onboarded.text
+    admin = identity.put(
+        f"/identity/internal/tenants/{slug}/admin",
+        headers=INTERNAL,
+        json={"full_name": "Primeira Admin", "cpf": valid_cpf(777), "email": f"a@{slug}.com.br"},
+    )
+    assert admin.status_code == 200, admin.text
+    token = admin.json()["invite_token"]
+    with psycopg.connect(postgres.dsn(database_name("identity", slug))) as db:
+        [(kind, payload)] = db.execute("SELECT type, payload FROM outbox").fetchall()
+    assert kind == "UserInvited"
+    assert payload["roles"] == ["admin"]
+    assert token.rsplit(".", 1)[1] not in json.dumps(payload)
+    assert Sealer([EVENT_SEALING_KEYS]).open(payload["sealed_token"]) == token
 
 
 def test_a_refused_invite_leaves_no_event(make_tenant, identity, postgres):

@@ -24,6 +24,7 @@ from mosaico_identity.invites import endpoints as invite_endpoints
 from mosaico_identity.keys import endpoints as key_endpoints
 from mosaico_identity.keys.service import SigningKeys
 from mosaico_identity.models.tenant import OutboxEvent
+from mosaico_identity.password_resets import endpoints as password_reset_endpoints
 from mosaico_identity.registry import endpoints as registry_endpoints
 from mosaico_identity.registry.service import TokenCutoffs
 from mosaico_identity.registry.status import platform_registry
@@ -116,6 +117,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         description="Tenant registry, users, roles, login and token signing keys.",
         routers=[
             auth_endpoints.router,
+            password_reset_endpoints.router,
             user_endpoints.router,
             invite_endpoints.router,
             invite_endpoints.internal,

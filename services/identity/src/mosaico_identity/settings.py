@@ -35,6 +35,12 @@ class IdentitySettings(ServiceSettings, SealingSettings):
     #: A login or address without failures for this long starts again from zero.
     login_throttle_forget_seconds: float = Field(default=3600.0, gt=0)
     tenant_status_ttl_seconds: float = 1.0
+    #: A password-reset link works once, for this long, and only while it is the user's
+    #: latest. Requests are throttled like failed logins: this many per login (in each
+    #: tenant) are free, then each waits as a failed login would; per client address,
+    #: ``address_throttle_free_failures``.
+    password_reset_ttl_minutes: int = Field(default=30, ge=1, le=1440)
+    password_reset_free_requests: int = Field(default=3, ge=1)
 
     @field_validator("signing_key_passphrase")
     @classmethod

@@ -12,9 +12,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_identity.models.platform import AddressThrottle
-from mosaico_identity.models.tenant import LoginThrottle, RefreshToken
+from mosaico_identity.models.tenant import LoginThrottle, PasswordResetThrottle, RefreshToken
 
-ThrottleRow = TypeVar("ThrottleRow", LoginThrottle, AddressThrottle)
+ThrottleRow = TypeVar("ThrottleRow", LoginThrottle, AddressThrottle, PasswordResetThrottle)
 
 
 class RefreshTokenRepository(RepositoryBase[RefreshToken]):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from mosaico_shared.brazil import digits_only, is_valid_cpf
 from mosaico_shared.contracts.tenants import TenantRecord
@@ -76,6 +77,10 @@ class ThrottlePolicy:
         return cls._with(settings, settings.address_throttle_free_failures)
 
     @classmethod
+    def for_password_resets(cls, settings: IdentitySettings) -> ThrottlePolicy:
+        return cls._with(settings, settings.password_reset_free_requests)
+
+    @classmethod
     def _with(cls, settings: IdentitySettings, free: int) -> ThrottlePolicy:
         return cls(
             free=free,
@@ -86,7 +91,7 @@ class ThrottlePolicy:
 
 
 async def count_attempt(
-    throttle: ThrottleRepository[LoginThrottle] | ThrottleRepository[AddressThrottle],
+    throttle: ThrottleRepository[Any],
     key: str,
     policy: ThrottlePolicy,
 ) -> None:
@@ -105,11 +110,13 @@ async def count_attempt(
 
 
 async def count_address_attempt(
-    session: AsyncSession, *, address: str, settings: IdentitySettings
+    session: AsyncSession, *, address: str, settings: IdentitySettings, purpose: str = "login"
 ) -> None:
-    """Count an attempt from ``address`` (on ``identity_platform``), or refuse it."""
+    """Count an attempt from ``address`` (on ``identity_platform``), or refuse it; logins
+    and password resets (``purpose="reset"``) are counted apart."""
     throttle = ThrottleRepository(session, AddressThrottle)
-    await count_attempt(throttle, address, ThrottlePolicy.for_addresses(settings))
+    key = address if purpose == "login" else f"{purpose}:{address}"
+    await count_attempt(throttle, key, ThrottlePolicy.for_addresses(settings))
 
 
 async def uncount_address_attempt(session: AsyncSession, *, address: str) -> None:

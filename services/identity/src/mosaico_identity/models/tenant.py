@@ -1,4 +1,5 @@
-"""``identity_<tenant>``: users, refresh tokens, invites and the outbox of one tenant."""
+"""``identity_<tenant>``: users, refresh tokens, invites, password resets and the outbox
+of one tenant."""
 
 from __future__ import annotations
 
@@ -71,6 +72,32 @@ class LoginThrottle(TenantBase):
     user has that login: known and unknown logins are throttled alike."""
 
     __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class PasswordReset(TenantBase):
+    """A link to set a new password, sent by e-mail: works once, until it expires, and
+    only while it is the user's latest (a new request replaces it)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PasswordResetThrottle(TenantBase):
+    """Password-reset requests per login (normalized), whether or not a user has it:
+    each one sends an e-mail, so they are throttled like failed logins."""
+
+    __tablename__ = "password_reset_throttle"
 
     key: Mapped[str] = mapped_column(String(254), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)

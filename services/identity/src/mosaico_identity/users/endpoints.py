@@ -37,15 +37,21 @@ async def me(principal: CurrentPrincipal, session: TenantSession) -> UserOut:
 
 @router.post("/me/password", status_code=204, responses=problem_responses(Unauthorized, Forbidden))
 async def change_my_password(
-    body: PasswordChange, principal: CurrentPrincipal, session: TenantSession
+    body: PasswordChange,
+    principal: CurrentPrincipal,
+    tenant: CurrentTenant,
+    session: TenantSession,
+    cutoffs: Cutoffs,
 ) -> Response:
-    """Change the password; every refresh token of the user is revoked."""
+    """Change the password. Every session of the user ends (refresh tokens revoked,
+    earlier access tokens refused in every service), this one too: log in again."""
     await service.change_password(
         session,
-        tenant=principal.tenant,
+        tenant=tenant,
         user_id=uuid.UUID(principal.user_id),
         current=body.current_password,
         new=body.new_password,
+        cutoffs=cutoffs,
     )
     return Response(status_code=204)
 

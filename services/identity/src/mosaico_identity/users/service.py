@@ -173,19 +173,23 @@ async def update_user(
     return user
 
 
-async def change_password(
-    session: AsyncSession, *, tenant: str, user_id: uuid.UUID, current: str, new: str
+async def set_password(
+    session: AsyncSession,
+    *,
+    tenant: TenantRecord,
+    user: User,
+    password: str,
+    cutoffs: TokenCutoffs,
 ) -> None:
-    """Check the current password, set the new one and end every other session; the
-    ``PasswordChanged`` event lets the owner of the address hear of it."""
-    user = await get_user(session, user_id)
-    if not await verify_password(user.password_hash, current):
-        raise Unauthorized("The current password is wrong.")
-    user.password_hash = await hash_password(new)
-    await RefreshTokenRepository(session).revoke_for_user(user.id)
+    """Give ``user`` a new password and end every session they had: their refresh
+    tokens are revoked and their earlier access tokens refused in every service (the
+    not-before cutoff). The ``PasswordChanged`` event lets the owner of the address hear
+    of it."""
+    user.password_hash = await hash_password(password)
+    await revoke_access(session, tenant=tenant, user=user, cutoffs=cutoffs)
     record_identity_event(
         session,
-        tenant=tenant,
+        tenant=tenant.slug,
         event=PasswordChanged(
             user_id=user.id,
             email=user.email,
@@ -194,3 +198,23 @@ async def change_password(
         ),
     )
     await session.flush()
+
+
+async def change_password(
+    session: AsyncSession,
+    *,
+    tenant: TenantRecord,
+    user_id: uuid.UUID,
+    current: str,
+    new: str,
+    cutoffs: TokenCutoffs,
+) -> None:
+    """Check the current password and set the new one (``set_password``): every
+    session ends, this one too, so the user logs in again with the new password."""
+    users = UserRepository(session)
+    user = await users.get_by_id(user_id, for_update=True)
+    if user is None:
+        raise NotFound("No such user in this tenant.")
+    if not await verify_password(user.password_hash, current):
+        raise Unauthorized("The current password is wrong.")
+    await set_password(session, tenant=tenant, user=user, password=new, cutoffs=cutoffs)
