@@ -57,6 +57,8 @@ PUBLIC = {
     ("POST", "/identity/v1/auth/refresh"),
     ("POST", "/identity/v1/auth/logout"),
     ("POST", "/identity/v1/invites/accept"),
+    ("POST", "/identity/v1/auth/password-reset"),
+    ("POST", "/identity/v1/auth/password-reset/confirm"),
     ("GET", "/identity/.well-known/jwks.json"),
 }
 
