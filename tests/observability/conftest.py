@@ -3,6 +3,7 @@ promtool, and a real Prometheus scraping a real identity server."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -11,21 +12,27 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import pytest
 import yaml
+from mosaico_devstack.nats import LocalNats
 from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
+from mosaico_shared.contracts.payments import PaymentSucceeded
+from mosaico_shared.events.envelope import new_envelope
 
 from tests.charts.conftest import helm, k8s_bin  # noqa: F401
 from tests.charts.helm import MONITORING, Helm
 from tests.fixtures.callers import internal_auth_env
 from tests.fixtures.kube import KubeCluster
 from tests.fixtures.polling import eventually
-from tests.fixtures.tenants import make_tenant_factory
+from tests.fixtures.tenants import TestTenant, make_tenant_factory
 from tests.observability.operator import apply_tenants, running_operator
 from tests.observability.promql import rule_groups
 
@@ -44,8 +51,10 @@ def debian_binary(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def rendered(helm: Helm) -> list[dict[str, Any]]:  # noqa: F811
-    """The umbrella chart as a cluster with the Prometheus Operator gets it."""
-    return helm.template(api_versions=[MONITORING], namespace=NAMESPACE)
+    """The umbrella chart as a cluster with the Prometheus Operator and NATS gets it."""
+    return helm.template(
+        api_versions=[MONITORING], namespace=NAMESPACE, set_values=["global.nats.enabled=true"]
+    )
 
 
 @pytest.fixture(scope="session")
@@ -94,15 +103,21 @@ MODULES = ("crm", "finance")
 
 @contextlib.contextmanager
 def module_server(
-    module: str, postgres: LocalPostgres, identity_url: str, log: Path
+    module: str, postgres: LocalPostgres, identity_url: str, nats_url: str, log: Path
 ) -> Iterator[str]:
-    """A module as a real uvicorn process, like identity_server; yields its base URL."""
+    """A module as a real uvicorn process, like identity_server, on the session's NATS,
+    with retries and statistics fast enough for a test; yields its base URL."""
     port = free_port()
     env = {
         **os.environ,
         "MOSAICO_DATABASE_URL": postgres.module_url(module),
         **internal_auth_env(module),
         "MOSAICO_IDENTITY_URL": identity_url,
+        "MOSAICO_NATS_URL": nats_url,
+        "MOSAICO_EVENTS_MAX_DELIVER": "3",
+        "MOSAICO_EVENTS_BACKOFF_SECONDS": "[0.1]",
+        "MOSAICO_EVENTS_STATS_INTERVAL_SECONDS": "1",
+        "MOSAICO_EVENTS_SWEEP_INTERVAL_SECONDS": "1",
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -129,7 +144,7 @@ def generate_traffic(
     *,
     between_rounds: Callable[[], None],
     rounds: int = 2,
-) -> None:
+) -> list[TestTenant]:
     """Real requests: tenants made as the operator makes them (databases, registry,
     onboarding in every module), then rounds of logins, authenticated reads (200), missing
     objects (404) and a bad login (401), with ``between_rounds`` (scrapes) between them,
@@ -172,6 +187,39 @@ def generate_traffic(
                     },
                 )
                 assert bad.status_code in (401, 403), bad.text
+    return tenants
+
+
+def generate_events(identity_url: str, nats_url: str, tenants: list[TestTenant]) -> None:
+    """Real events: identity publishes an invite per tenant, and finance receives a
+    payment it cannot book (the tenant has no bank account), retries it and gives up on
+    it: redeliveries and a dead letter."""
+    with httpx.Client(base_url=identity_url, timeout=30) as identity:
+        for tenant in tenants:
+            tenant.identity = identity
+            invited = identity.post(
+                "/identity/v1/invites",
+                headers=tenant.auth(),
+                json={"email": f"convite@{tenant.slug}.com.br"},
+            )
+            assert invited.status_code == 201, invited.text
+    payment = PaymentSucceeded(
+        payment_id=f"pay_{uuid.uuid4().hex[:12]}",
+        amount=Decimal("10.00"),
+        method="pix",
+        paid_at=datetime.now(UTC),
+    )
+    envelope = new_envelope(tenants[0].slug, payment, occurred_at=datetime.now(UTC))
+
+    async def publish() -> None:
+        nc = await nats.connect(nats_url)
+        try:
+            js = nc.jetstream()
+            await js.publish(envelope.subject, envelope.encode(), headers=envelope.headers())
+        finally:
+            await nc.close()
+
+    asyncio.run(publish())
 
 
 def scrape_job(job: str, target: str, path: str, pod: str) -> dict[str, Any]:
@@ -188,6 +236,7 @@ def scrape_job(job: str, target: str, path: str, pod: str) -> dict[str, Any]:
 def prometheus(
     identity_server: str,
     postgres: LocalPostgres,
+    nats_server: LocalNats,
     kube: KubeCluster,
     helm: Helm,  # noqa: F811
     rules_file: Path,
@@ -209,7 +258,9 @@ def prometheus(
         )
         module_urls = {
             module: services.enter_context(
-                module_server(module, postgres, identity_server, workdir / f"{module}.log")
+                module_server(
+                    module, postgres, identity_server, nats_server.url, workdir / f"{module}.log"
+                )
             )
             for module in MODULES
         }
@@ -237,11 +288,19 @@ def prometheus(
             # A first scrape of the operator before it reconciles anything.
             server.wait_for_scrapes(of='job="mosaico-operator-metrics"')
             apply_tenants(kube, operator)
-            generate_traffic(
+            tenants = generate_traffic(
                 postgres,
                 identity_server,
                 module_urls,
                 between_rounds=lambda: server.wait_for_scrapes(2),
+            )
+            generate_events(identity_server, nats_server.url, tenants)
+            eventually(
+                lambda: server.value(
+                    'max(mosaico_events_dead_letter_depth{job="finance"})'
+                    ' * on() max(mosaico_events_published_total{job="identity", path="commit"})'
+                ),
+                what="the dead letter and the invites seen by Prometheus",
             )
             # Two scrapes after the traffic, so every rate() over 1m has its two samples.
             server.wait_for_scrapes(2)

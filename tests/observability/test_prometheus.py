@@ -97,3 +97,30 @@ def test_every_module_reports_identity_reachable(prometheus: Prometheus) -> None
     firing = {a["labels"]["alertname"] for a in
               prometheus.client.get("/api/v1/alerts").json()["data"]["alerts"]}  # fmt: skip
     assert "MosaicoIdentityUnreachable" not in firing
+
+
+def test_the_event_panels_show_the_events_that_happened(prometheus: Prometheus) -> None:
+    """identity published the invites after their commits; finance retried a payment it
+    could not book and dead-lettered it; every module is connected to NATS."""
+    assert (
+        prometheus.value('sum(mosaico_events_published_total{job="identity", path="commit"})') or 0
+    ) >= 3
+    assert prometheus.value('max(mosaico_outbox_backlog{job="identity"})') is not None
+    assert (
+        prometheus.value(
+            'sum(mosaico_events_redeliveries_total{job="finance", consumer="finance-payment-income"})'
+        )
+        or 0
+    ) >= 2
+    assert (prometheus.value('max(mosaico_events_dead_letter_depth{job="finance"})') or 0) >= 1
+    assert (prometheus.value('sum(mosaico_events_dead_letters_total{job="finance"})') or 0) >= 1
+    lag = prometheus.query('mosaico_events_consumer_pending{job="finance"}')["data"]["result"]
+    assert {r["metric"]["consumer"] for r in lag} == {"finance-payment-income"}
+    connected = prometheus.query("mosaico_events_nats_connected")["data"]["result"]
+    assert {r["metric"]["job"]: r["value"][1] for r in connected} == {
+        "identity": "1", "crm": "1", "finance": "1"}  # fmt: skip
+    # The dead letter is an alert (pending for its minute, then firing); NATS is not.
+    alerts = {(a["labels"]["alertname"], a["labels"].get("module")) for a in
+              prometheus.client.get("/api/v1/alerts").json()["data"]["alerts"]}  # fmt: skip
+    assert ("MosaicoEventDeadLetters", "finance") in alerts
+    assert not {name for name, _ in alerts} & {"MosaicoEventsNatsAway", "MosaicoOutboxEventsStuck"}

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from tests.observability.promql import rule_groups
+from tests.observability.promql import dashboards, rule_groups
 
 
 def test_promtool_accepts_every_rule(
@@ -216,13 +216,173 @@ UNIT_TESTS: list[dict[str, Any]] = [
 ]
 
 
+def event_alert(name: str, module: str, summary: str, description: str, **labels: str):
+    return {
+        "exp_labels": {"severity": "warning", "module": module, **labels},
+        "exp_annotations": {"summary": summary, "description": description},
+    }
+
+
+FINANCE = 'job="finance", namespace="mosaico"'
+CONSUMER = 'consumer="finance-payment-income"'
+EVENT_UNIT_TESTS: list[dict[str, Any]] = [
+    {
+        "name": "a replica away from NATS for 5 minutes alerts; one replica's blip does not",
+        "interval": "1m",
+        "input_series": [
+            {"series": f'mosaico_events_nats_connected{{{IDENTITY}, pod="identity-0", module="identity"}}',
+             "values": "1 1 0x10"},
+            {"series": f'mosaico_events_nats_connected{{{FINANCE}, pod="finance-0", module="finance"}}',
+             "values": "1 0 0 1x10"},
+        ],
+        "alert_rule_test": [
+            {"eval_time": "4m", "alertname": "MosaicoEventsNatsAway", "exp_alerts": []},
+            {"eval_time": "10m", "alertname": "MosaicoEventsNatsAway", "exp_alerts": [event_alert(
+                "MosaicoEventsNatsAway", "identity",
+                "identity: a replica is not connected to NATS JetStream",
+                "A identity replica has been away from NATS for 5 minutes: its events wait in the outbox and its consumers stop; it stays ready.",
+            )]},
+        ],
+    },
+    {
+        "name": "a growing outbox and an old unpublished event alert (read with max: every replica reports the whole backlog)",
+        "interval": "1m",
+        "input_series": [
+            {"series": f'mosaico_outbox_backlog{{{FINANCE}, pod="finance-0", module="finance"}}',
+             "values": "0 600x20"},
+            {"series": f'mosaico_outbox_backlog{{{FINANCE}, pod="finance-1", module="finance"}}',
+             "values": "0 600x20"},
+            {"series": f'mosaico_outbox_oldest_unpublished_age_seconds{{{FINANCE}, pod="finance-0", module="finance"}}',
+             "values": "0+60x20"},
+        ],
+        "alert_rule_test": [
+            {"eval_time": "15m", "alertname": "MosaicoOutboxBacklog", "exp_alerts": []},
+            {"eval_time": "4m", "alertname": "MosaicoOutboxEventsStuck", "exp_alerts": []},
+            {"eval_time": "12m", "alertname": "MosaicoOutboxEventsStuck", "exp_alerts": [{
+                "exp_labels": {"severity": "critical", "module": "finance"},
+                "exp_annotations": {
+                    "summary": "finance: an event has waited more than 300s to be published",
+                    "description": "The oldest unpublished finance event is 12m 0s old: consumers are not hearing of the module's changes.",
+                },
+            }]},
+        ],
+    },
+    {
+        "name": "a backlog past the threshold for 10 minutes alerts",
+        "interval": "1m",
+        "input_series": [
+            {"series": f'mosaico_outbox_backlog{{{FINANCE}, pod="finance-0", module="finance"}}',
+             "values": "0 1500x20"},
+        ],
+        "alert_rule_test": [
+            {"eval_time": "5m", "alertname": "MosaicoOutboxBacklog", "exp_alerts": []},
+            {"eval_time": "15m", "alertname": "MosaicoOutboxBacklog", "exp_alerts": [event_alert(
+                "MosaicoOutboxBacklog", "finance",
+                "finance: more than 1000 events wait in the outbox",
+                "1500 finance events have not reached JetStream for 10 minutes (all tenant databases, as of the last sweep).",
+            )]},
+        ],
+    },
+    {
+        "name": "publishes that keep failing alert",
+        "interval": "1m",
+        "input_series": [
+            {"series": f'mosaico_events_publish_failures_total{{{FINANCE}, pod="finance-0", module="finance"}}',
+             "values": "0+60x30"},
+        ],
+        "alert_rule_test": [
+            {"eval_time": "8m", "alertname": "MosaicoEventPublishFailures", "exp_alerts": []},
+            {"eval_time": "20m", "alertname": "MosaicoEventPublishFailures", "exp_alerts": [event_alert(
+                "MosaicoEventPublishFailures", "finance",
+                "finance: publishing events to JetStream keeps failing",
+                "finance has failed 1 event publishes per second for 10 minutes; the events stay in the outbox and the sweeper retries them.",
+            )]},
+        ],
+    },
+    {
+        "name": "a lagging consumer and one that keeps redelivering alert with its name",
+        "interval": "1m",
+        "input_series": [
+            {"series": f'mosaico_events_consumer_pending{{{FINANCE}, pod="finance-0", module="finance", {CONSUMER}}}',
+             "values": "0 5000x30"},
+            {"series": f'mosaico_events_redeliveries_total{{{FINANCE}, pod="finance-0", module="finance", {CONSUMER}}}',
+             "values": "0+60x30"},
+        ],
+        "alert_rule_test": [
+            {"eval_time": "25m", "alertname": "MosaicoEventConsumerLagging", "exp_alerts": [event_alert(
+                "MosaicoEventConsumerLagging", "finance",
+                "finance: a consumer is more than 1000 events behind",
+                "finance-payment-income has 5000 events on the stream not yet delivered to it, for 10 minutes.",
+                consumer="finance-payment-income",
+            )]},
+            {"eval_time": "25m", "alertname": "MosaicoEventRedeliveries", "exp_alerts": [event_alert(
+                "MosaicoEventRedeliveries", "finance",
+                "finance: a consumer keeps failing and retrying events",
+                "finance-payment-income redelivers 1 events per second: its handler fails or does not finish within the ack wait.",
+                consumer="finance-payment-income",
+            )]},
+        ],
+    },
+    {
+        "name": "a dead letter alerts within minutes, and stops once replayed",
+        "interval": "1m",
+        "input_series": [
+            {"series": f'mosaico_events_dead_letter_depth{{{FINANCE}, pod="finance-0", module="finance"}}',
+             "values": "0 0 1 1 1 0x30"},
+            {"series": f'mosaico_events_dead_letters_total{{{FINANCE}, pod="finance-0", module="finance", {CONSUMER}}}',
+             "values": "0 0 1x30"},
+        ],
+        "alert_rule_test": [
+            {"eval_time": "1m", "alertname": "MosaicoEventDeadLetters", "exp_alerts": []},
+            {"eval_time": "4m", "alertname": "MosaicoEventDeadLetters", "exp_alerts": [event_alert(
+                "MosaicoEventDeadLetters", "finance",
+                "finance: events are in the dead-letter stream",
+                "1 events finance's consumers gave up on wait in the dead-letter stream: inspect and replay them at /finance/internal/dead-letters.",
+            )]},
+            {"eval_time": "30m", "alertname": "MosaicoEventDeadLetters", "exp_alerts": []},
+        ],
+    },
+]  # fmt: skip
+
+
+def test_every_backbone_metric_has_an_alert_and_a_panel(rendered: list[dict[str, Any]]) -> None:
+    metrics = (
+        "mosaico_outbox_backlog", "mosaico_outbox_oldest_unpublished_age_seconds",
+        "mosaico_events_publish_failures_total", "mosaico_events_consumer_pending",
+        "mosaico_events_redeliveries_total", "mosaico_events_dead_letter_depth",
+        "mosaico_events_nats_connected",
+    )  # fmt: skip
+    groups = {g["name"]: g for g in rule_groups(rendered)}
+    module_dashboards = {d["title"]: d for d in dashboards(rendered)}
+    for module in ("identity", "crm", "finance"):
+        exprs = [rule["expr"] for rule in groups[f"mosaico-{module}"]["rules"]]
+        panels = [t["expr"] for p in module_dashboards[f"Mosaico / {module}"]["panels"]
+                  for t in p["targets"]]  # fmt: skip
+        for metric in metrics:
+            assert any(metric in e for e in exprs), (module, metric, "alert")
+            assert any(metric in e for e in panels), (module, metric, "panel")
+
+
+def test_without_nats_the_event_alerts_are_not_rendered(helm) -> None:
+    from tests.charts.helm import MONITORING
+
+    plain = helm.template(api_versions=[MONITORING])
+    names = {rule["alert"] for group in rule_groups(plain) for rule in group["rules"]}
+    assert "MosaicoModuleDown" in names
+    assert not {n for n in names if "Event" in n or "Outbox" in n}
+
+
 def test_the_alerts_fire_on_the_series_they_watch(
     promtool: str, rules_file: Path, tmp_path: Path
 ) -> None:
     tests = tmp_path / "tests.yaml"
     tests.write_text(
         yaml.safe_dump(
-            {"rule_files": [str(rules_file)], "evaluation_interval": "1m", "tests": UNIT_TESTS}
+            {
+                "rule_files": [str(rules_file)],
+                "evaluation_interval": "1m",
+                "tests": UNIT_TESTS + EVENT_UNIT_TESTS,
+            }
         )
     )
     result = subprocess.run([promtool, "test", "rules", str(tests)], capture_output=True, text=True)

@@ -127,7 +127,8 @@ def _dashboard(
 
 
 def module_dashboard(module: str) -> dict[str, Any]:
-    """RED metrics and per-tenant traffic of one module; the same for every module."""
+    """RED metrics, per-tenant traffic and the event backbone of one module; the same
+    for every module."""
     sel = 'job="$job", namespace=~"$namespace"'
     tenants = f'module="{module}", namespace=~"$namespace"'
     requests = f"sum(rate(http_requests_total{{{sel}}}{RATE}))"
@@ -160,6 +161,7 @@ def module_dashboard(module: str) -> dict[str, Any]:
               [Target(f"sum by (pod) (rate(process_cpu_seconds_total{{{sel}}}{RATE}))", "{{pod}}")], width=6),
         Panel("Memory per pod", "bytes",
               [Target(f"sum by (pod) (process_resident_memory_bytes{{{sel}}})", "{{pod}}")], width=6),
+        *event_panels(sel),
     ]  # fmt: skip
     return _dashboard(
         title=f"Mosaico / {module}",
@@ -169,6 +171,42 @@ def module_dashboard(module: str) -> dict[str, Any]:
         job=module,
         panels=panels,
     )
+
+
+def event_panels(sel: str) -> list[Panel]:
+    """The event backbone of one module: outbox relay, consumers, dead letters. Every
+    replica reports the module's whole backlog and consumer state, so those are read
+    with max; a module without consumers shows 0 for them."""
+    none = " or on() vector(0)"
+    panels = [
+        Panel("Events published per second (after commit, by the sweeper)", "ops", [Target(
+            f"sum by (path) (rate(mosaico_events_published_total{{{sel}}}{RATE}))", "{{path}}")]),
+        Panel("Event publish failures per second", "ops", [Target(
+            f"sum(rate(mosaico_events_publish_failures_total{{{sel}}}{RATE}))", "failures")],
+            description="Publishes JetStream did not acknowledge; the sweeper retries them."),
+        Panel("Outbox backlog", "short", [Target(
+            f"max(mosaico_outbox_backlog{{{sel}}})", "waiting")],
+            description="Events not yet published, over every tenant database (last sweep)."),
+        Panel("Oldest unpublished event", "s", [Target(
+            f"max(mosaico_outbox_oldest_unpublished_age_seconds{{{sel}}})", "age")]),
+        Panel("Consumer lag (events not yet delivered)", "short", [
+            Target(f"max by (consumer) (mosaico_events_consumer_pending{{{sel}}}){none}", "{{consumer}}"),
+            Target(f"max by (consumer) (mosaico_events_consumer_ack_pending{{{sel}}}){none}",
+                   "{{consumer}} in hand"),
+        ]),
+        Panel("Redeliveries per second", "ops", [Target(
+            f"sum by (consumer) (rate(mosaico_events_redeliveries_total{{{sel}}}{RATE})){none}",
+            "{{consumer}}")]),
+        Panel("Dead letters", "short", [
+            Target(f"max(mosaico_events_dead_letter_depth{{{sel}}})", "waiting"),
+            Target(f"sum(increase(mosaico_events_dead_letters_total{{{sel}}}{RATE})){none}", "new"),
+        ], description="Waiting in the dead-letter stream, and newly dead-lettered."),
+        Panel("Replicas connected to NATS", "short", [
+            Target(f"sum(mosaico_events_nats_connected{{{sel}}})", "connected"),
+            Target(f"count(mosaico_events_nats_connected{{{sel}}})", "replicas"),
+        ], "stat"),
+    ]  # fmt: skip
+    return panels
 
 
 def overview_dashboard(modules: Sequence[str]) -> dict[str, Any]:
@@ -185,6 +223,10 @@ def overview_dashboard(modules: Sequence[str]) -> dict[str, Any]:
             f"histogram_quantile(0.99, sum by (job, le) (rate(http_request_duration_seconds_bucket{{{sel}}}{RATE})))", "{{job}}")]),
         Panel("Top $top tenants by requests (all modules)", "reqps", [Target(
             f"topk($top, sum by (tenant) (rate(mosaico_tenant_requests_total{{{ns}}}{RATE})))", "{{tenant}}")]),
+        Panel("Outbox backlog by module", "short", [Target(
+            f"max by (job) (mosaico_outbox_backlog{{{sel}}})", "{{job}}")]),
+        Panel("Dead letters waiting by module", "short", [Target(
+            f"max by (job) (mosaico_events_dead_letter_depth{{{sel}}})", "{{job}}")]),
         Panel("Active tenants per module (last hour)", "short", [Target(
             f"count by (module) (sum by (module, tenant) (increase(mosaico_tenant_requests_total{{{ns}}}[1h])) > 0)", "{{module}}")], "stat", 8),
         Panel("Replicas scraped by module", "short",

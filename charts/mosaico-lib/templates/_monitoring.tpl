@@ -98,6 +98,75 @@ rules:
       summary: "{{ $module }}: calls to a dependency are paused"
       description: "The circuit breaker from {{ $module }} to {{ "{{" }} $labels.dependency {{ "}}" }} has been open for 5 minutes: requests that need it answer 503."
   {{- end }}
+  {{- if dig "nats" "enabled" false (.Values.global | default dict) }}
+  {{- include "mosaico-lib.monitoring.eventRules" . | nindent 2 }}
+  {{- end }}
+{{- end -}}
+
+{{/* The event backbone's rules (outbox relay, consumers, dead letters), as a rule list.
+Every replica reports the whole module's backlog and consumer state, so they are read
+with max, not sum. */}}
+{{- define "mosaico-lib.monitoring.eventRules" -}}
+{{- $module := include "mosaico-lib.names.module" . -}}
+{{- $sel := include "mosaico-lib.monitoring.selector" . -}}
+{{- $events := .Values.metrics.prometheusRule.events -}}
+- alert: MosaicoEventsNatsAway
+  expr: |-
+    min(mosaico_events_nats_connected{ {{- $sel }}}) == 0
+  for: 5m
+  labels: {severity: warning, module: {{ $module }}}
+  annotations:
+    summary: "{{ $module }}: a replica is not connected to NATS JetStream"
+    description: "A {{ $module }} replica has been away from NATS for 5 minutes: its events wait in the outbox and its consumers stop; it stays ready."
+- alert: MosaicoOutboxBacklog
+  expr: |-
+    max(mosaico_outbox_backlog{ {{- $sel }}}) > {{ $events.outboxBacklog }}
+  for: 10m
+  labels: {severity: warning, module: {{ $module }}}
+  annotations:
+    summary: "{{ $module }}: more than {{ $events.outboxBacklog }} events wait in the outbox"
+    description: "{{ "{{" }} $value {{ "}}" }} {{ $module }} events have not reached JetStream for 10 minutes (all tenant databases, as of the last sweep)."
+- alert: MosaicoOutboxEventsStuck
+  expr: |-
+    max(mosaico_outbox_oldest_unpublished_age_seconds{ {{- $sel }}}) > {{ $events.oldestUnpublishedSeconds }}
+  for: 5m
+  labels: {severity: critical, module: {{ $module }}}
+  annotations:
+    summary: "{{ $module }}: an event has waited more than {{ $events.oldestUnpublishedSeconds }}s to be published"
+    description: "The oldest unpublished {{ $module }} event is {{ "{{" }} $value | humanizeDuration {{ "}}" }} old: consumers are not hearing of the module's changes."
+- alert: MosaicoEventPublishFailures
+  expr: |-
+    sum(rate(mosaico_events_publish_failures_total{ {{- $sel }}}[5m])) > 0
+  for: 10m
+  labels: {severity: warning, module: {{ $module }}}
+  annotations:
+    summary: "{{ $module }}: publishing events to JetStream keeps failing"
+    description: "{{ $module }} has failed {{ "{{" }} $value | humanize {{ "}}" }} event publishes per second for 10 minutes; the events stay in the outbox and the sweeper retries them."
+- alert: MosaicoEventConsumerLagging
+  expr: |-
+    max by (consumer) (mosaico_events_consumer_pending{ {{- $sel }}}) > {{ $events.consumerLag }}
+  for: 10m
+  labels: {severity: warning, module: {{ $module }}}
+  annotations:
+    summary: "{{ $module }}: a consumer is more than {{ $events.consumerLag }} events behind"
+    description: "{{ "{{" }} $labels.consumer {{ "}}" }} has {{ "{{" }} $value {{ "}}" }} events on the stream not yet delivered to it, for 10 minutes."
+- alert: MosaicoEventRedeliveries
+  expr: |-
+    sum by (consumer) (rate(mosaico_events_redeliveries_total{ {{- $sel }}}[10m])) > {{ $events.redeliveriesPerSecond }}
+  for: 10m
+  labels: {severity: warning, module: {{ $module }}}
+  annotations:
+    summary: "{{ $module }}: a consumer keeps failing and retrying events"
+    description: "{{ "{{" }} $labels.consumer {{ "}}" }} redelivers {{ "{{" }} $value | humanize {{ "}}" }} events per second: its handler fails or does not finish within the ack wait."
+- alert: MosaicoEventDeadLetters
+  expr: |-
+    max(mosaico_events_dead_letter_depth{ {{- $sel }}}) > 0
+    or sum(increase(mosaico_events_dead_letters_total{ {{- $sel }}}[15m])) > 0
+  for: 1m
+  labels: {severity: warning, module: {{ $module }}}
+  annotations:
+    summary: "{{ $module }}: events are in the dead-letter stream"
+    description: "{{ "{{" }} $value {{ "}}" }} events {{ $module }}'s consumers gave up on wait in the dead-letter stream: inspect and replay them at /{{ $module }}/internal/dead-letters."
 {{- end -}}
 
 {{- define "mosaico-lib.monitoring.prometheusRule" -}}
