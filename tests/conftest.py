@@ -6,4 +6,6 @@ pytest_plugins = [
     "tests.fixtures.kube_nodes",
     "tests.fixtures.nats",
     "tests.fixtures.services",
+    "tests.fixtures.mail",
+    "tests.fixtures.webhooks",
 ]

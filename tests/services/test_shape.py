@@ -18,7 +18,7 @@ QUERYING_CALLS = {"execute", "scalar", "scalars", "get", "add", "add_all", "dele
 def _service_files() -> list[Path]:
     return sorted(
         path
-        for module in ("crm", "finance")
+        for module in ("crm", "finance", "notifications")
         for path in (SERVICES / module / "src").glob("mosaico_*/*/service.py")
     )
 
@@ -44,7 +44,7 @@ def test_a_service_runs_no_query_of_its_own(path: Path) -> None:
     assert not calls & QUERYING_CALLS, f"{path}: session.{sorted(calls & QUERYING_CALLS)}"
 
 
-@pytest.mark.parametrize("module", ["crm", "finance"])
+@pytest.mark.parametrize("module", ["crm", "finance", "notifications"])
 def test_every_domain_folder_has_its_repository(module: str) -> None:
     for service in (SERVICES / module / "src").glob("mosaico_*/*/service.py"):
         assert (service.parent / "repository.py").exists(), service.parent

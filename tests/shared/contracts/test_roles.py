@@ -10,11 +10,14 @@ import pytest
 from mosaico_crm.roles import ROLE_PERMISSIONS as CRM
 from mosaico_finance.roles import ROLE_PERMISSIONS as FINANCE
 from mosaico_identity.roles import ROLE_PERMISSIONS as IDENTITY
+from mosaico_notifications.roles import ROLE_PERMISSIONS as NOTIFICATIONS
 from mosaico_shared.contracts.roles import ADMIN, ROLES
 
 
 @pytest.mark.parametrize(
-    "permissions", [IDENTITY, CRM, FINANCE], ids=["identity", "crm", "finance"]
+    "permissions",
+    [IDENTITY, CRM, FINANCE, NOTIFICATIONS],
+    ids=["identity", "crm", "finance", "notifications"],
 )
 def test_each_role_holds_every_permission_of_the_roles_below_it(permissions):
     assert set(permissions) <= set(ROLES) - {ADMIN}, "admin may do everything; no entry needed"

@@ -1,0 +1,48 @@
+"""Subscriptions: which template goes out, over which channel, to whom, when another
+module's event arrives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from mosaico_shared.schemas import RequestBody
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from mosaico_notifications.channels import Channel
+from mosaico_notifications.templates.schemas import TemplateKey
+
+#: The events a tenant can subscribe to.
+SubscribableEvent = Literal["UserInvited", "PasswordResetRequested", "LeadWon"]
+
+Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
+
+
+class SubscriptionUpdate(RequestBody):
+    """What to send on the event. ``to`` is needed for events that name nobody
+    (``LeadWon``): an e-mail address, or for webhooks whatever the receiver expects (a
+    phone number); identity's events go to the address they carry unless ``to`` says."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"enabled": True, "template": "negocio-ganho", "channel": "email",
+                 "to": "vendas@paoquente.com.br"}
+            ]
+        },
+    )  # fmt: skip
+
+    enabled: bool
+    template: TemplateKey
+    channel: Channel = "email"
+    to: Recipient | None = None
+
+
+class SubscriptionOut(BaseModel):
+    event: SubscribableEvent
+    enabled: bool
+    template: str
+    channel: Channel
+    to: str | None = Field(description="null: the address the event carries")
+    updated_at: datetime
