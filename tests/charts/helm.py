@@ -14,7 +14,14 @@ import yaml
 from tests.fixtures.kube import REPO_ROOT
 
 CHARTS = REPO_ROOT / "charts"
-MODULE_CHARTS = ("identity", "crm", "finance")
+#: Every module chart (a chart with templates/module.yaml), identity first: a new module's
+#: chart is rendered, linted and installed the day it exists.
+MODULE_CHARTS = tuple(
+    sorted(
+        (p.parent.parent.name for p in CHARTS.glob("*/templates/module.yaml")),
+        key=lambda name: (name != "identity", name),
+    )
+)
 # Order matters: a chart's file:// dependencies are built before the chart itself.
 ALL_CHARTS = ("mosaico-lib", *MODULE_CHARTS, "mosaico-operator", "mosaico")
 PROJECT_CRDS = REPO_ROOT / "manifests" / "crds"

@@ -53,6 +53,7 @@ def test_the_dev_values_run_local_images_on_cloudnativepg(dev_render: list[dict[
         "identity": "mosaico/identity:dev",
         "crm": "mosaico/crm:dev",
         "finance": "mosaico/finance:dev",
+        "notifications": "mosaico/notifications:dev",
         "mosaico-operator": "mosaico/operator:dev",
     }
     assert named(dev_render, "Cluster", "mosaico-postgres")["spec"]["instances"] == 1
@@ -140,7 +141,7 @@ def tilt_objects(tiltfile: str) -> set[tuple[str, str]]:
 
 def test_the_tiltfile_names_only_objects_that_exist(dev_render: list[dict[str, Any]]) -> None:
     tiltfile = (REPO_ROOT / "Tiltfile").read_text()
-    modules = ["identity", "crm", "finance"]
+    modules = ["identity", "crm", "finance", "notifications"]
     wanted = set()
     for name, kind in tilt_objects(tiltfile):
         for module in modules if "%s" in name else [name]:
@@ -158,7 +159,7 @@ def test_the_tiltfile_names_only_objects_that_exist(dev_render: list[dict[str, A
 
 
 def test_the_dev_target_serves_what_tilt_syncs() -> None:
-    for module in ("identity", "crm", "finance"):
+    for module in ("identity", "crm", "finance", "notifications"):
         dev = Dockerfile.parse(IMAGES[module]).stage("dev")
         [cmd] = dev.all("CMD")
         assert f"/src/services/{module}/src" in cmd

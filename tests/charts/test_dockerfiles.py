@@ -24,6 +24,7 @@ IMAGES = {
     "identity": REPO_ROOT / "services" / "identity" / "Dockerfile",
     "crm": REPO_ROOT / "services" / "crm" / "Dockerfile",
     "finance": REPO_ROOT / "services" / "finance" / "Dockerfile",
+    "notifications": REPO_ROOT / "services" / "notifications" / "Dockerfile",
     "operator": REPO_ROOT / "operator" / "Dockerfile",
 }
 COMPILERS = re.compile(
@@ -99,7 +100,7 @@ def container_ports(helm: Helm) -> dict[str, set[int]]:
     objects = helm.template()
     ports: dict[str, set[int]] = {}
     for image, deployment in (
-        *((m, m) for m in ("identity", "crm", "finance")),
+        *((m, m) for m in ("identity", "crm", "finance", "notifications")),
         ("operator", "mosaico-operator"),
     ):
         spec = named(objects, "Deployment", deployment)["spec"]["template"]["spec"]
@@ -214,7 +215,7 @@ def test_the_image_environment_imports_its_program(image: str, tmp_path: Path) -
         f"import {module.rsplit('.', 1)[0]}; "
         f"assert u.find_spec('{module}'); "
         "assert not u.find_spec('pytest'); "
-        f"others = [m for m in ('mosaico_identity', 'mosaico_crm', 'mosaico_finance', 'mosaico_operator') "
+        f"others = [m for m in ('mosaico_identity', 'mosaico_crm', 'mosaico_finance', 'mosaico_notifications', 'mosaico_operator') "
         f"if m != 'mosaico_{image}' and u.find_spec(m)]; assert not others, others"
     )
     subprocess.run([str(python), "-c", probe], check=True, capture_output=True, timeout=120)

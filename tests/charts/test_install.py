@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.charts.helm import THIRD_PARTY_CRDS, VALUES, Helm
+from tests.charts.helm import MODULE_CHARTS, THIRD_PARTY_CRDS, VALUES, Helm
 from tests.fixtures.kube import REPO_ROOT, KubeCluster, control_plane, ensure_test_binaries
 from tests.fixtures.kube_nodes import fake_nodes
 from tests.fixtures.polling import eventually
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.slow
 NAMESPACE = "mosaico-platform"
 RELEASE = "mosaico"
 OPERATOR = f"system:serviceaccount:{NAMESPACE}:mosaico-operator"
-MODULE_CHARTS = ("identity", "crm", "finance")
 
 
 @pytest.fixture(scope="module")

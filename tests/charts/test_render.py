@@ -55,7 +55,7 @@ def pod_specs(objects: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]
 def test_every_container_runs_locked_down(render: str, request: pytest.FixtureRequest) -> None:
     objects = request.getfixturevalue(render)
     specs = pod_specs(objects)
-    assert {name for name, _ in specs} == {"identity", "crm", "finance", "mosaico-operator"}
+    assert {name for name, _ in specs} == {*MODULE_CHARTS, "mosaico-operator"}
     for name, pod in specs:
         assert pod["securityContext"]["runAsNonRoot"] is True, name
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
@@ -192,9 +192,11 @@ def test_a_config_change_rolls_the_pods(helm: Helm) -> None:
 def test_no_shared_internal_secret_exists_and_no_pod_mounts_the_default_token(
     default_render: list[dict[str, Any]],
 ) -> None:
+    # Only the module-owned keys the charts generate (nothing shared between callers).
     assert sorted(o["metadata"]["name"] for o in of_kind(default_render, "Secret")) == [
         "event-sealing-key",
         "identity-signing-key",
+        "notifications-provider-secrets",
     ]
     for name, pod in pod_specs(default_render):
         if name != "mosaico-operator":
@@ -251,7 +253,7 @@ def test_each_module_may_review_tokens_and_nothing_more(
 ) -> None:
     roles = {r["metadata"]["name"]: r for r in of_kind(default_render, "ClusterRole")}
     bindings = of_kind(default_render, "ClusterRoleBinding")
-    for module in ("identity", "crm", "finance"):
+    for module in MODULE_CHARTS:
         (binding,) = [b for b in bindings if b["subjects"][0]["name"] == module]
         role = roles[binding["roleRef"]["name"]]
         assert role["rules"] == [
@@ -299,6 +301,29 @@ def test_identity_seals_event_tokens_with_a_generated_kept_key_no_other_module_h
             assert keys == {"secretKeyRef": {"name": "event-sealing-key", "key": "keys"}}, name
         else:
             assert keys is None, name
+
+
+def test_notifications_seals_provider_secrets_with_a_generated_kept_key(
+    default_render: list[dict[str, Any]],
+) -> None:
+    secret = named(default_render, "Secret", "notifications-provider-secrets")
+    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert len(base64.b64decode(secret["data"]["key"])) == 48
+    for name, pod in pod_specs(default_render):
+        refs = {e["name"]: e.get("valueFrom") for e in pod["containers"][0].get("env", [])}
+        key = refs.get("MOSAICO_PROVIDER_SECRETS_KEY")
+        if name == "notifications":
+            assert key == {"secretKeyRef": {"name": "notifications-provider-secrets", "key": "key"}}
+        else:
+            assert key is None, name
+
+
+def test_every_module_is_told_where_nats_is_by_default(
+    default_render: list[dict[str, Any]],
+) -> None:
+    for module in MODULE_CHARTS:
+        config = named(default_render, "ConfigMap", f"{module}-config")["data"]
+        assert config["MOSAICO_NATS_URL"] == "nats://nats.nats.svc:4222", module
 
 
 def test_any_module_can_ask_for_generated_secrets(helm: Helm) -> None:
@@ -515,6 +540,7 @@ def test_modules_scale_horizontally_and_survive_disruptions(
     assert [h["metadata"]["name"] for h in of_kind(full_render, "HorizontalPodAutoscaler")] == [
         "finance",
         "identity",
+        "notifications",
     ]
     assert named(full_render, "Deployment", "crm")["spec"]["replicas"] == 3
 
@@ -570,7 +596,7 @@ def test_a_module_dashboard_is_the_same_for_every_module(full_render: list[dict[
         [text] = named(full_render, "ConfigMap", f"{module}-dashboard")["data"].values()
         return str(text).replace(module, "<module>")
 
-    assert dashboard("crm") == dashboard("finance") == dashboard("identity")
+    assert len({dashboard(module) for module in MODULE_CHARTS}) == 1
 
 
 def test_a_new_module_brings_its_dashboard_rules_and_route_with_a_few_values(
@@ -578,31 +604,29 @@ def test_a_new_module_brings_its_dashboard_rules_and_route_with_a_few_values(
 ) -> None:
     """What the next module's chart will be: Chart.yaml, the one-line template, and what
     `make charts` writes (values, schema, dashboard)."""
-    chart = helm.charts / "notifications"
+    chart = helm.charts / "payments"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text(
-        (CHARTS / "crm" / "Chart.yaml").read_text().replace("name: crm", "name: notifications")
+        (CHARTS / "crm" / "Chart.yaml").read_text().replace("name: crm", "name: payments")
     )
     (chart / "templates" / "module.yaml").write_text(
         (CHARTS / "crm" / "templates" / "module.yaml").read_text()
     )
     chartgen.write(chartgen.module_chart_files(chart))
     helm.run("dependency", "build", "--skip-refresh", str(chart))
-    objects = helm.template("notifications", api_versions=[MONITORING])
+    objects = helm.template("payments", api_versions=[MONITORING])
     kinds = sorted(o["kind"] for o in objects)
     assert kinds == sorted(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
                             "ConfigMap", "Deployment", "Service",
                             "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
                             "ServiceMonitor", "PrometheusRule", "Module"])  # fmt: skip
-    rule = named(objects, "PrometheusRule", "notifications")
-    assert rule["spec"]["groups"][0]["name"] == "mosaico-notifications"
-    dashboard = named(objects, "ConfigMap", "notifications-dashboard")
+    rule = named(objects, "PrometheusRule", "payments")
+    assert rule["spec"]["groups"][0]["name"] == "mosaico-payments"
+    dashboard = named(objects, "ConfigMap", "payments-dashboard")
     assert "grafana_dashboard" in dashboard["metadata"]["labels"]
-    assert json.loads(dashboard["data"]["mosaico-notifications.json"])["title"] == (
-        "Mosaico / notifications"
-    )
-    deployment = named(objects, "Deployment", "notifications")["spec"]["template"]["spec"]
-    assert deployment["containers"][0]["image"] == "ghcr.io/mosaico/notifications:0.1.0"
+    assert json.loads(dashboard["data"]["mosaico-payments.json"])["title"] == ("Mosaico / payments")
+    deployment = named(objects, "Deployment", "payments")["spec"]["template"]["spec"]
+    assert deployment["containers"][0]["image"] == "ghcr.io/mosaico/payments:0.1.0"
 
 
 def test_what_make_charts_writes_is_current() -> None:

@@ -128,6 +128,16 @@ def example_body(operation: dict[str, Any], schemas: dict[str, Any]) -> Any:
     return declared.get("example")
 
 
+def required_headers(operation: dict[str, Any]) -> dict[str, str]:
+    """The headers the operation requires, each with a fresh value (an
+    ``Idempotency-Key`` must be new for the request to make something)."""
+    return {
+        p["name"]: str(uuid.uuid4())
+        for p in operation.get("parameters", [])
+        if p.get("in") == "header" and p.get("required")
+    }
+
+
 def with_ids(body: Any, ids: dict[str, list[str]], choice: int = 0) -> Any:
     """``body`` with each field that names a known kind of object (``stage_id``, or
     ``bank_account_id`` for ``account_id``) set to one of tenant A's."""
@@ -166,9 +176,11 @@ def seed(service: RunningService, headers: dict[str, str]) -> dict[str, list[str
                 body = example_body(operations["post"], schemas)
                 for choice in range(max(map(len, ids.values()), default=1)):
                     made = service.client.post(
-                        url, headers=headers, json=with_ids(body, ids, choice)
+                        url,
+                        headers={**headers, **required_headers(operations["post"])},
+                        json=with_ids(body, ids, choice),
                     )
-                    if made.status_code in (200, 201):
+                    if made.status_code in (200, 201, 202):
                         ids[param] = list(_members(made.json(), param))
                         break
         if sum(map(len, ids.values())) == before:

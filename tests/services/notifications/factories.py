@@ -64,9 +64,32 @@ class Caller:
     def delete(self, path: str, **kwargs: Any) -> Any:
         return self.request("DELETE", path, **kwargs)
 
+    def templates(self) -> dict[str, dict[str, Any]]:
+        """The tenant's templates by key."""
+        response = self.get(TEMPLATES)
+        assert response.status_code == 200, response.text
+        return {t["key"]: t for t in response.json()}
+
     def save_template(self, key: str, **overrides: Any) -> dict[str, Any]:
-        response = self.put(f"{TEMPLATES}/{key}", json=welcome_template(**overrides))
-        assert response.status_code in (200, 201), response.text
+        """Create the template ``key``, or replace its parts when it exists."""
+        existing = self.templates().get(key)
+        if existing is None:
+            response = self.post(TEMPLATES, json={"key": key, **welcome_template(**overrides)})
+            assert response.status_code == 201, response.text
+        else:
+            response = self.put(f"{TEMPLATES}/{existing['id']}", json=welcome_template(**overrides))
+            assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def subscriptions(self, event: str) -> list[dict[str, Any]]:
+        """The tenant's subscriptions to ``event``."""
+        response = self.get(SUBSCRIPTIONS)
+        assert response.status_code == 200, response.text
+        return [s for s in response.json() if s["event"] == event]
+
+    def subscribe(self, event: str, **body: Any) -> dict[str, Any]:
+        response = self.post(SUBSCRIPTIONS, json={"event": event, **body})
+        assert response.status_code == 201, response.text
         return dict(response.json())
 
     def send(self, body: dict[str, Any], key: str | None = None) -> Any:

@@ -97,56 +97,44 @@ def test_a_body_that_is_not_json_is_a_400(caller):
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "status"),
+    ("method", "path", "body", "status"),
     [
-        (f"{TEMPLATES}/Maiúsculas", welcome_template(), 422),
-        (f"{TEMPLATES}/ok", welcome_template(subject=""), 422),
-        (f"{TEMPLATES}/ok", welcome_template(html="x" * 100_001), 422),
-        (f"{TEMPLATES}/ok", {"subject": "a"}, 422),
-        (f"{SUBSCRIPTIONS}/Inventado", {"enabled": True, "template": "convite"}, 422),
-        (f"{SUBSCRIPTIONS}/LeadWon", {"enabled": True, "template": "nao-existe"}, 422),
-        (f"{SUBSCRIPTIONS}/LeadWon", {"enabled": True, "template": "negocio-ganho"}, 422),
-        (
-            f"{SUBSCRIPTIONS}/LeadWon",
-            {"enabled": True, "template": "negocio-ganho", "to": "errado"},
-            422,
-        ),
-        (
-            f"{SUBSCRIPTIONS}/LeadWon",
-            {"enabled": True, "template": "negocio-ganho", "channel": "webhook"},
-            409,
-        ),
-        (f"{PROVIDERS}/email", {"host": "smtp.x.com.br"}, 422),
-        (f"{PROVIDERS}/email", {"host": "smtp x", "from_address": "a@b.com.br"}, 422),
-        (f"{PROVIDERS}/email", {"host": "h.com.br", "port": 0, "from_address": "a@b.com.br"}, 422),
-        (f"{PROVIDERS}/webhook", {"url": "ftp://x.com.br/h", "secret": "whsec_" + "A" * 44}, 422),
-        (f"{PROVIDERS}/webhook", {"url": "https://x.com.br/h"}, 422),
-        (f"{PROVIDERS}/webhook", {"url": "https://x.com.br/h", "secret": "semprefixo"}, 422),
-        (f"{PROVIDERS}/webhook", {"url": "https://x.com.br/h", "secret": "whsec_curto"}, 422),
-        (f"{PROVIDERS}/webhook", {"url": "https://x.com.br/h", "secret": None}, 422),
+        ("POST", TEMPLATES, {"key": "Maiúsculas", **welcome_template()}, 422),
+        ("POST", TEMPLATES, {"key": "ok", **welcome_template(subject="")}, 422),
+        ("POST", TEMPLATES, {"key": "ok", **welcome_template(html="x" * 100_001)}, 422),
+        ("POST", TEMPLATES, {"key": "ok", "subject": "a"}, 422),
+        ("POST", TEMPLATES, welcome_template(), 422),
+        ("POST", SUBSCRIPTIONS, {"event": "Inventado", "template": "convite"}, 422),
+        ("POST", SUBSCRIPTIONS, {"event": "LeadWon", "template": "nao-existe",
+                                 "to": "a@b.com.br"}, 422),
+        ("POST", SUBSCRIPTIONS, {"event": "LeadWon", "template": "negocio-ganho"}, 422),
+        ("POST", SUBSCRIPTIONS, {"event": "LeadWon", "template": "negocio-ganho",
+                                 "to": "errado"}, 422),
+        ("POST", SUBSCRIPTIONS, {"event": "LeadWon", "template": "negocio-ganho",
+                                 "channel": "webhook"}, 409),
+        ("POST", SUBSCRIPTIONS, {"event": "LeadWon", "template": "negocio-ganho",
+                                 "channel": "sms", "to": "+5511987654321"}, 422),
+        ("PUT", f"{PROVIDERS}/email", {"host": "smtp.x.com.br"}, 422),
+        ("PUT", f"{PROVIDERS}/email", {"host": "smtp x", "from_address": "a@b.com.br"}, 422),
+        ("PUT", f"{PROVIDERS}/email", {"host": "h.com.br", "port": 0,
+                                       "from_address": "a@b.com.br"}, 422),
+        ("PUT", f"{PROVIDERS}/webhook", {"url": "ftp://x.com.br/h",
+                                         "secret": "whsec_" + "A" * 44}, 422),
+        ("PUT", f"{PROVIDERS}/webhook", {"url": "https://x.com.br/h"}, 422),
+        ("PUT", f"{PROVIDERS}/webhook", {"url": "https://x.com.br/h", "secret": "semprefixo"}, 422),
+        ("PUT", f"{PROVIDERS}/webhook", {"url": "https://x.com.br/h", "secret": "whsec_curto"}, 422),
+        ("PUT", f"{PROVIDERS}/webhook", {"url": "https://x.com.br/h", "secret": None}, 422),
     ],
     ids=[
-        "template-key",
-        "empty-subject",
-        "huge-html",
-        "missing-parts",
-        "unknown-event",
-        "unknown-template",
-        "lead-won-needs-to",
-        "lead-won-bad-to",
-        "webhook-without-endpoint",
-        "smtp-no-from",
-        "smtp-bad-host",
-        "smtp-port-zero",
-        "webhook-not-http",
-        "webhook-first-time-without-secret",
-        "secret-without-prefix",
-        "secret-too-short",
-        "secret-null",
+        "template-key", "empty-subject", "huge-html", "missing-parts", "no-key",
+        "unknown-event", "unknown-template", "lead-won-needs-to", "lead-won-bad-to",
+        "webhook-without-endpoint", "unknown-channel", "smtp-no-from", "smtp-bad-host",
+        "smtp-port-zero", "webhook-not-http", "webhook-first-time-without-secret",
+        "secret-without-prefix", "secret-too-short", "secret-null",
     ],
-)
-def test_bad_settings_are_refused(caller, path, body, status):
-    problem(caller.put(path, json=body), status)
+)  # fmt: skip
+def test_bad_settings_are_refused(caller, method, path, body, status):
+    problem(caller.request(method, path, json=body), status)
 
 
 def test_an_unknown_message_is_a_404_and_a_malformed_id_a_422(caller):
@@ -154,3 +142,5 @@ def test_an_unknown_message_is_a_404_and_a_malformed_id_a_422(caller):
     problem(caller.get(f"{MESSAGES}/nao-e-um-uuid"), 422)
     problem(caller.get(MESSAGES, params={"cursor": "lixo"}), 422)
     problem(caller.get(MESSAGES, params={"status": "perdido"}), 422)
+    problem(caller.get(f"{TEMPLATES}/{uuid.uuid4()}"), 404)
+    problem(caller.put(f"{SUBSCRIPTIONS}/{uuid.uuid4()}", json={"template": "convite"}), 404)

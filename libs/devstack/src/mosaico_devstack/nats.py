@@ -32,6 +32,8 @@ class LocalNats:
     store_dir: Path
     port: int = field(default_factory=free_port)
     log_file: Path | None = None
+    #: Where the server writes its pid (``--pid``), so a later run can find it.
+    pid_file: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -43,11 +45,12 @@ class LocalNats:
         """Start it and wait until it accepts connections."""
         self.store_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_file or self.store_dir.parent / f"{self.store_dir.name}.log"
+        pid = ["--pid", str(self.pid_file)] if self.pid_file is not None else []
         with log.open("ab") as out:
             self.process = subprocess.Popen(
                 [find_nats_server(), "--jetstream", "--store_dir", str(self.store_dir),
                  "--addr", "127.0.0.1", "--port", str(self.port),
-                 "--server_name", f"mosaico-{self.port}"],
+                 "--server_name", f"mosaico-{self.port}", *pid],
                 stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + timeout

@@ -17,6 +17,7 @@ SERVICE_APPS = {
     "identity": "mosaico_identity.main:app",
     "crm": "mosaico_crm.main:app",
     "finance": "mosaico_finance.main:app",
+    "notifications": "mosaico_notifications.main:app",
 }
 
 

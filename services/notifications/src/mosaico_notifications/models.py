@@ -154,18 +154,22 @@ class ProviderSettings(NotificationsBase):
 
 class Subscription(NotificationsBase):
     """What the tenant sends when another module's event arrives: which template,
-    over which channel, to whom (identity's events carry their own address)."""
+    over which channel, to whom (identity's events carry their own address). An event
+    may have several (an e-mail to sales and a WhatsApp message, say)."""
 
     __tablename__ = "subscriptions"
+    __mapper_args__ = {"eager_defaults": True}
     __table_args__ = (
         CheckConstraint("channel IN ('email', 'webhook')", name="ck_subscriptions_channel"),
     )
 
-    event_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    event_type: Mapped[str] = mapped_column(String(64), index=True)
     enabled: Mapped[bool] = mapped_column(Boolean)
     template_key: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Literal
 
 from fastapi import Depends, Request
+from mosaico_shared.events.sealing import SealingSettings
 from mosaico_shared.settings import ServiceSettings
 from pydantic import Field, SecretStr, field_validator
 
 SmtpSecurity = Literal["none", "starttls", "tls"]
 
 
-class NotificationsSettings(ServiceSettings):
+class NotificationsSettings(ServiceSettings, SealingSettings):
+    """notifications' settings; ``event_sealing_keys`` open the tokens identity's invite
+    and password-reset events carry sealed."""
+
     module: ClassVar[str] = "notifications"
 
     #: The platform's own SMTP server: e-mail goes through it unless the tenant set one

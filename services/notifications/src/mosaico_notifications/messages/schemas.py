@@ -33,8 +33,12 @@ class MessageRequest(RequestBody):
                 {
                     "channel": "email",
                     "to": "carla@paoquente.com.br",
-                    "template": "boas-vindas",
-                    "data": {"nome": "Carla", "empresa": "Padaria Pão Quente"},
+                    "template": "aviso",
+                    "data": {
+                        "nome": "Carla",
+                        "assunto": "Seu pedido saiu para entrega",
+                        "mensagem": "O pedido 1042 da Padaria Pão Quente saiu para entrega.",
+                    },
                 }
             ]
         },

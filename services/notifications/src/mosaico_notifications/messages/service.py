@@ -134,10 +134,7 @@ async def send_message(
     if body.channel == "webhook" and not await webhook_configured(session):
         raise Conflict("channel: the tenant has no webhook endpoint; set one in /providers.")
     templates.ensure_data_fits(body.data, settings.message_data_max_bytes)
-    try:
-        template = await templates.get_template(session, body.template)
-    except NotFound:
-        raise InvalidInput(f"template: there is no template {body.template!r}.") from None
+    template = await templates.template_named(session, body.template)
     rendered = templates.render(template, body.data, max_chars=settings.rendered_max_chars)
     message = await queue_message(
         session, idempotency_key=idempotency_key, request_hash=request_hash, source="api",

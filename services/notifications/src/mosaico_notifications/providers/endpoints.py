@@ -3,8 +3,6 @@ its webhook endpoint). Secrets are write-only."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Response
 from mosaico_shared.problems import (
     DependencyUnavailable,
@@ -71,15 +69,19 @@ async def save_webhook_provider(
     )  # fmt: skip
 
 
-@router.delete(
-    "/{channel}",
-    status_code=204,
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidInput),
-)
-async def remove_provider(
-    channel: Literal["email", "webhook"], principal: ProviderEditor, session: TenantSession
-) -> Response:
-    """Forget a channel's settings: e-mail goes through the platform's server again,
-    webhook messages cannot be sent until an endpoint is set."""
-    await service.remove_provider(session, channel=channel)
+_REMOVE = problem_responses(Unauthorized, Forbidden, NotFound)
+
+
+@router.delete("/email", status_code=204, responses=_REMOVE)
+async def remove_email_provider(principal: ProviderEditor, session: TenantSession) -> Response:
+    """Forget the tenant's SMTP server: e-mail goes through the platform's again."""
+    await service.remove_provider(session, channel="email")
+    return Response(status_code=204)
+
+
+@router.delete("/webhook", status_code=204, responses=_REMOVE)
+async def remove_webhook_provider(principal: ProviderEditor, session: TenantSession) -> Response:
+    """Forget the tenant's webhook endpoint: webhook messages cannot be sent until
+    another is set."""
+    await service.remove_provider(session, channel="webhook")
     return Response(status_code=204)

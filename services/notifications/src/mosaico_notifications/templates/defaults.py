@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+NOTICE = "aviso"
 INVITE = "convite"
 PASSWORD_RESET = "redefinicao-senha"
 LEAD_WON = "negocio-ganho"
@@ -16,6 +17,17 @@ _FOOTER_HTML = (
 _FOOTER_TEXT = "--\nMensagem automática enviada pelo Mosaico. Não responda a este e-mail.\n"
 
 DEFAULT_TEMPLATES: tuple[dict[str, Any], ...] = (
+    {
+        "key": NOTICE,
+        "description": "Aviso livre: o assunto e o texto vêm nos dados (variáveis: assunto, "
+        "mensagem, nome)",
+        "subject": "{{ assunto }}",
+        "html": (
+            "{% if nome %}<p>Olá, {{ nome }}!</p>\n{% endif %}"
+            "<p>{{ mensagem }}</p>\n" + _FOOTER_HTML + "\n"
+        ),
+        "text": "{% if nome %}Olá, {{ nome }}!\n\n{% endif %}{{ mensagem }}\n\n" + _FOOTER_TEXT,
+    },
     {
         "key": INVITE,
         "description": "Convite para entrar na empresa (variáveis: nome, email, empresa, "

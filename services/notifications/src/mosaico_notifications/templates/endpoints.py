@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 from mosaico_shared.problems import (
     Conflict,
     Forbidden,
@@ -21,19 +21,18 @@ from mosaico_notifications.settings import CurrentSettings
 from mosaico_notifications.templates import service
 from mosaico_notifications.templates.auth import TemplateEditor, TemplateReader
 from mosaico_notifications.templates.schemas import (
-    TEMPLATE_KEY_PATTERN,
     DraftPreviewRequest,
     PreviewRequest,
     RenderedOut,
     TemplateBody,
+    TemplateCreate,
     TemplateOut,
 )
 
 router = APIRouter(prefix="/notifications/v1/templates", tags=["templates"])
 
-Key = Annotated[str, Path(pattern=TEMPLATE_KEY_PATTERN, examples=["convite"])]
 _READ = problem_responses(Unauthorized, Forbidden, NotFound, InvalidInput)
-_WRITE = problem_responses(MalformedBody, Unauthorized, Forbidden, NotFound, InvalidInput)
+_WRITE = problem_responses(MalformedBody, Unauthorized, Forbidden, NotFound, Conflict, InvalidInput)
 _PREVIEW = problem_responses(
     MalformedBody, Unauthorized, Forbidden, NotFound, PayloadTooLarge, InvalidInput
 )
@@ -41,8 +40,16 @@ _PREVIEW = problem_responses(
 
 @router.get("", response_model=list[TemplateOut], responses=_READ)
 async def list_templates(principal: TemplateReader, session: TenantSession) -> list[TemplateOut]:
-    """Every template of the tenant, the defaults among them."""
+    """Every template of the tenant, the defaults among them, by key."""
     return [TemplateOut.model_validate(t) for t in await service.list_templates(session)]
+
+
+@router.post("", status_code=201, response_model=TemplateOut, responses=_WRITE)
+async def create_template(
+    body: TemplateCreate, principal: TemplateEditor, session: TenantSession
+) -> TemplateOut:
+    """Add a template; every part must compile (a 422 names the part and the line)."""
+    return TemplateOut.model_validate(await service.create_template(session, body=body))
 
 
 @router.post("/preview", response_model=RenderedOut, responses=_PREVIEW)
@@ -55,43 +62,41 @@ async def preview_draft(
     return service.render(body, body.data, max_chars=settings.rendered_max_chars)
 
 
-@router.get("/{key}", response_model=TemplateOut, responses=_READ)
-async def get_template(key: Key, principal: TemplateReader, session: TenantSession) -> TemplateOut:
-    return TemplateOut.model_validate(await service.get_template(session, key))
+@router.get("/{template_id}", response_model=TemplateOut, responses=_READ)
+async def get_template(
+    template_id: uuid.UUID, principal: TemplateReader, session: TenantSession
+) -> TemplateOut:
+    return TemplateOut.model_validate(await service.get_template(session, template_id))
 
 
-@router.put("/{key}", response_model=TemplateOut, responses=_WRITE)
-async def save_template(
-    key: Key, body: TemplateBody, principal: TemplateEditor, session: TenantSession,
-    response: Response,
-) -> TemplateOut:  # fmt: skip
-    """Create (201) or replace (200) the template ``key``; every part must compile."""
-    template, created = await service.save_template(session, key=key, body=body)
-    response.status_code = 201 if created else 200
+@router.put("/{template_id}", response_model=TemplateOut, responses=_WRITE)
+async def replace_template(
+    template_id: uuid.UUID, body: TemplateBody, principal: TemplateEditor, session: TenantSession
+) -> TemplateOut:
+    """Replace a template's parts (its key stays); every part must compile."""
+    template = await service.replace_template(session, template_id=template_id, body=body)
     return TemplateOut.model_validate(template)
 
 
-@router.delete(
-    "/{key}",
-    status_code=204,
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidInput),
-)
-async def delete_template(key: Key, principal: TemplateEditor, session: TenantSession) -> Response:
+@router.delete("/{template_id}", status_code=204, responses=_WRITE)
+async def delete_template(
+    template_id: uuid.UUID, principal: TemplateEditor, session: TenantSession
+) -> Response:
     """Delete a template no enabled subscription sends."""
-    await service.delete_template(session, key=key)
+    await service.delete_template(session, template_id=template_id)
     return Response(status_code=204)
 
 
-@router.post("/{key}/preview", response_model=RenderedOut, responses=_PREVIEW)
+@router.post("/{template_id}/preview", response_model=RenderedOut, responses=_PREVIEW)
 async def preview_template(
-    key: Key,
+    template_id: uuid.UUID,
     body: PreviewRequest,
     principal: TemplateReader,
     session: TenantSession,
     settings: CurrentSettings,
 ) -> RenderedOut:
-    """Render the stored template ``key`` with ``data``."""
+    """Render a stored template with ``data``."""
     service.ensure_data_fits(body.data, settings.message_data_max_bytes)
     return await service.preview_template(
-        session, key=key, data=body.data, max_chars=settings.rendered_max_chars
+        session, template_id=template_id, data=body.data, max_chars=settings.rendered_max_chars
     )

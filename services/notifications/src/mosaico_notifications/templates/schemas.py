@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -42,9 +43,21 @@ class TemplateBody(RequestBody):
     text: BodySource
 
 
+class TemplateCreate(TemplateBody):
+    """A new template and the key messages and subscriptions will call it by."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"key": "boas-vindas", **_TEMPLATE_EXAMPLE}]},
+    )
+
+    key: TemplateKey
+
+
 class TemplateOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: uuid.UUID
     key: str
     description: str | None
     subject: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from mosaico_shared.problems import Conflict, InvalidInput, NotFound, PayloadTooLarge
@@ -21,7 +22,7 @@ from mosaico_notifications.templates.sandbox import (
     check_syntax,
     render_part,
 )
-from mosaico_notifications.templates.schemas import RenderedOut, TemplateBody
+from mosaico_notifications.templates.schemas import RenderedOut, TemplateBody, TemplateCreate
 
 
 def invalid_template(error: TemplateInvalid) -> InvalidInput:
@@ -60,55 +61,79 @@ async def list_templates(session: AsyncSession) -> list[Template]:
     return await TemplateRepository(session).all()
 
 
-async def get_template(session: AsyncSession, key: str) -> Template:
-    """The template called ``key``; 404 when there is none."""
-    template = await TemplateRepository(session).by_key(key)
+async def get_template(session: AsyncSession, template_id: uuid.UUID) -> Template:
+    """The template with ``template_id``; 404 when there is none."""
+    template = await TemplateRepository(session).get_by_id(template_id)
     if template is None:
-        raise NotFound(f"No template {key!r}.")
+        raise NotFound(f"No template {template_id}.")
     return template
 
 
-async def save_template(
-    session: AsyncSession, *, key: str, body: TemplateBody
-) -> tuple[Template, bool]:
-    """Create or replace the template ``key`` once every part compiles (422 naming the
-    part and the line otherwise). Returns it and whether it is new."""
+async def template_named(session: AsyncSession, key: str) -> Template:
+    """The template messages call ``key``; 422 when there is none (a request named it)."""
+    template = await TemplateRepository(session).by_key(key)
+    if template is None:
+        raise InvalidInput(f"template: there is no template {key!r}.")
+    return template
+
+
+def _ensure_compiles(body: TemplateBody) -> None:
     for part in PARTS:
         try:
             check_syntax(part, getattr(body, part))
         except TemplateInvalid as error:
             raise invalid_template(error) from None
+
+
+async def create_template(session: AsyncSession, *, body: TemplateCreate) -> Template:
+    """Add a template once every part compiles (422 naming the part and the line
+    otherwise); its key must be free (409)."""
+    _ensure_compiles(body)
     templates = TemplateRepository(session)
-    template = await templates.by_key(key, for_update=True)
-    created = template is None
+    if await templates.by_key(body.key) is not None:
+        raise Conflict(f"key: a template is already called {body.key!r}.")
+    template = Template(
+        key=body.key, description=body.description, subject=body.subject, html=body.html,
+        text=body.text,
+    )  # fmt: skip
+    templates.add(template)
+    await session.flush()
+    return template
+
+
+async def replace_template(
+    session: AsyncSession, *, template_id: uuid.UUID, body: TemplateBody
+) -> Template:
+    """Replace a template's parts once every part compiles; its key stays."""
+    _ensure_compiles(body)
+    template = await TemplateRepository(session).get_by_id(template_id, for_update=True)
     if template is None:
-        template = Template(key=key)
-        templates.add(template)
+        raise NotFound(f"No template {template_id}.")
     template.description = body.description
     template.subject, template.html, template.text = body.subject, body.html, body.text
+    template.updated_at = datetime.now(UTC)
     await session.flush()
-    await session.refresh(template)
-    return template, created
+    return template
 
 
-async def delete_template(session: AsyncSession, *, key: str) -> None:
+async def delete_template(session: AsyncSession, *, template_id: uuid.UUID) -> None:
     """Delete a template no enabled subscription sends (409 while one does)."""
-    await get_template(session, key)
-    users = await SubscriptionRepository(session).enabled_using(key)
+    template = await get_template(session, template_id)
+    users = await SubscriptionRepository(session).enabled_using(template.key)
     if users:
         raise Conflict(
-            f"The template {key!r} is sent on {', '.join(users)}; change those "
+            f"The template {template.key!r} is sent on {', '.join(users)}; change those "
             "subscriptions first.",
             subscriptions=users,
         )
-    await TemplateRepository(session).remove(key)
+    await TemplateRepository(session).remove(template.key)
 
 
 async def preview_template(
-    session: AsyncSession, *, key: str, data: Mapping[str, Any], max_chars: int
+    session: AsyncSession, *, template_id: uuid.UUID, data: Mapping[str, Any], max_chars: int
 ) -> RenderedOut:
-    """The stored template ``key`` rendered with ``data``."""
-    return render(await get_template(session, key), data, max_chars=max_chars)
+    """A stored template rendered with ``data``."""
+    return render(await get_template(session, template_id), data, max_chars=max_chars)
 
 
 async def seed_default_templates(session: AsyncSession) -> None:

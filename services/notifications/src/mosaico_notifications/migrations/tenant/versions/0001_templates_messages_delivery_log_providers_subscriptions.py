@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 06:38:30.269597
+Create Date: 2026-12-02 07:05:27.625396
 
 """
 
@@ -107,11 +107,18 @@ def upgrade() -> None:
     )
     op.create_table(
         "subscriptions",
+        sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("event_type", sa.String(length=64), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("template_key", sa.String(length=64), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("recipient", sa.String(length=320), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),
@@ -119,7 +126,10 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint("channel IN ('email', 'webhook')", name="ck_subscriptions_channel"),
-        sa.PrimaryKeyConstraint("event_type"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        op.f("ix_subscriptions_event_type"), "subscriptions", ["event_type"], unique=False
     )
     op.create_table(
         "templates",
@@ -173,6 +183,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_delivery_log_message_id"), table_name="delivery_log")
     op.drop_table("delivery_log")
     op.drop_table("templates")
+    op.drop_index(op.f("ix_subscriptions_event_type"), table_name="subscriptions")
     op.drop_table("subscriptions")
     op.drop_table("provider_settings")
     op.drop_index(
