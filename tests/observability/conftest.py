@@ -32,7 +32,7 @@ from tests.charts.helm import MONITORING, Helm
 from tests.fixtures.callers import internal_auth_env
 from tests.fixtures.kube import KubeCluster
 from tests.fixtures.polling import eventually
-from tests.fixtures.tenants import TestTenant, make_tenant_factory
+from tests.fixtures.tenants import EVENT_SEALING_KEYS, TestTenant, make_tenant_factory
 from tests.observability.operator import apply_tenants, running_operator
 from tests.observability.promql import rule_groups
 
@@ -98,7 +98,15 @@ class Prometheus:
             )
 
 
-MODULES = ("crm", "finance")
+MODULES = ("crm", "finance", "notifications")
+#: What a module needs besides what every module gets: notifications opens identity's
+#: sealed tokens with the same keys and seals provider secrets with a key of its own.
+MODULE_ENV = {
+    "notifications": {
+        "MOSAICO_EVENT_SEALING_KEYS": EVENT_SEALING_KEYS,
+        "MOSAICO_PROVIDER_SECRETS_KEY": "observability-provider-secrets-key",
+    },
+}
 
 
 @contextlib.contextmanager
@@ -118,6 +126,7 @@ def module_server(
         "MOSAICO_EVENTS_BACKOFF_SECONDS": "[0.1]",
         "MOSAICO_EVENTS_STATS_INTERVAL_SECONDS": "1",
         "MOSAICO_EVENTS_SWEEP_INTERVAL_SECONDS": "1",
+        **MODULE_ENV.get(module, {}),
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -152,8 +161,10 @@ def generate_traffic(
     clients = {
         module: httpx.Client(base_url=url, timeout=30) for module, url in module_urls.items()
     }
-    reads = {"crm": "/crm/v1/pipeline/stages", "finance": "/finance/v1/accounts"}
-    missing = {"crm": "/crm/v1/leads/{id}", "finance": "/finance/v1/accounts/{id}"}
+    reads = {"crm": "/crm/v1/pipeline/stages", "finance": "/finance/v1/accounts",
+             "notifications": "/notifications/v1/templates"}  # fmt: skip
+    missing = {"crm": "/crm/v1/leads/{id}", "finance": "/finance/v1/accounts/{id}",
+               "notifications": "/notifications/v1/messages/{id}"}  # fmt: skip
     with (
         httpx.Client(base_url=identity_url, timeout=30) as identity,
         contextlib.ExitStack() as stack,
@@ -242,7 +253,7 @@ def prometheus(
     rules_file: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Prometheus]:
-    """Debian's Prometheus scraping, every second, identity, crm and finance (real
+    """Debian's Prometheus scraping, every second, identity, crm, finance and notifications (real
     uvicorn processes) and the real operator (on the test API server, with the chart's
     RBAC), with the charts' rules loaded. Yields once the modules have served traffic,
     the operator has made one tenant Ready and failed another, and Prometheus has

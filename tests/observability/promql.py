@@ -22,6 +22,7 @@ NEEDS_A_CLUSTER = {
     ("Mosaico / identity", "Replicas ready / desired"),
     ("Mosaico / crm", "Replicas ready / desired"),
     ("Mosaico / finance", "Replicas ready / desired"),
+    ("Mosaico / notifications", "Replicas ready / desired"),
 }
 
 

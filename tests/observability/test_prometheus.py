@@ -93,7 +93,7 @@ def test_the_cluster_only_list_stays_small(rendered: list[dict[str, Any]]) -> No
 def test_every_module_reports_identity_reachable(prometheus: Prometheus) -> None:
     reply = prometheus.query('mosaico_dependency_up{dependency="identity"}')
     seen = {r["metric"]["module"]: r["value"][1] for r in reply["data"]["result"]}
-    assert seen == {"crm": "1", "finance": "1"}
+    assert seen == {"crm": "1", "finance": "1", "notifications": "1"}
     firing = {a["labels"]["alertname"] for a in
               prometheus.client.get("/api/v1/alerts").json()["data"]["alerts"]}  # fmt: skip
     assert "MosaicoIdentityUnreachable" not in firing

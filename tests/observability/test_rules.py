@@ -354,7 +354,7 @@ def test_every_backbone_metric_has_an_alert_and_a_panel(rendered: list[dict[str,
     )  # fmt: skip
     groups = {g["name"]: g for g in rule_groups(rendered)}
     module_dashboards = {d["title"]: d for d in dashboards(rendered)}
-    for module in ("identity", "crm", "finance"):
+    for module in ("identity", "crm", "finance", "notifications"):
         exprs = [rule["expr"] for rule in groups[f"mosaico-{module}"]["rules"]]
         panels = [t["expr"] for p in module_dashboards[f"Mosaico / {module}"]["panels"]
                   for t in p["targets"]]  # fmt: skip
@@ -366,7 +366,7 @@ def test_every_backbone_metric_has_an_alert_and_a_panel(rendered: list[dict[str,
 def test_without_nats_the_event_alerts_are_not_rendered(helm) -> None:
     from tests.charts.helm import MONITORING
 
-    plain = helm.template(api_versions=[MONITORING])
+    plain = helm.template(api_versions=[MONITORING], set_values=["global.nats.enabled=false"])
     names = {rule["alert"] for group in rule_groups(plain) for rule in group["rules"]}
     assert "MosaicoModuleDown" in names
     assert not {n for n in names if "Event" in n or "Outbox" in n}

@@ -12,6 +12,8 @@ from mosaico_finance.main import create_app as create_finance
 from mosaico_finance.settings import FinanceSettings
 from mosaico_identity.main import create_app as create_identity
 from mosaico_identity.settings import IdentitySettings
+from mosaico_notifications.main import create_app as create_notifications
+from mosaico_notifications.settings import NotificationsSettings
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 NON_STANDARD = {"decimal_places", "max_digits", "gt", "ge", "lt", "le"}
@@ -27,6 +29,7 @@ def _documents() -> dict[str, dict[str, Any]]:
         "crm": create_crm(CrmSettings(**_COMMON)),
         "finance": create_finance(FinanceSettings(**_COMMON)),
         "identity": create_identity(IdentitySettings(**_COMMON)),
+        "notifications": create_notifications(NotificationsSettings(**_COMMON)),
     }
     return {name: app.openapi() for name, app in apps.items()}
 

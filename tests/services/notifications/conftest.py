@@ -17,7 +17,12 @@ from mosaico_notifications.main import create_app
 from mosaico_notifications.settings import NotificationsSettings
 
 from tests.fixtures.callers import internal_auth_settings
-from tests.fixtures.tenants import TenantFactory, TestTenant, make_tenant_factory
+from tests.fixtures.tenants import (
+    EVENT_SEALING_KEYS,
+    TenantFactory,
+    TestTenant,
+    make_tenant_factory,
+)
 
 PROVIDER_SECRETS_KEY = "test-provider-secrets-key-0123456789"
 
@@ -54,6 +59,7 @@ def notifications_settings(
         "smtp_security": "none",
         "smtp_from": "Mosaico Testes <nao-responda@mosaico.test>",
         "provider_secrets_key": PROVIDER_SECRETS_KEY,
+        "event_sealing_keys": EVENT_SEALING_KEYS,
         "allow_private_destinations": True,
         "app_url": "https://app.mosaico.test",
         **FAST,
@@ -94,3 +100,8 @@ def make_notifications_tenant(
         return factory(**kwargs)
 
     return make
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

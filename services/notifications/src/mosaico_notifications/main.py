@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_notifications.delivery.worker import DeliveryWorker
 from mosaico_notifications.messages import endpoints as message_endpoints
+from mosaico_notifications.models import OutboxEvent
 from mosaico_notifications.providers import endpoints as provider_endpoints
 from mosaico_notifications.providers.secrets import SecretBox
 from mosaico_notifications.roles import ROLE_PERMISSIONS
@@ -43,7 +44,10 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         app.state.delivery.wake_after_commit(session, tenant)
 
     events = EventBackbone(
-        settings, "notifications", consumers=[event_messages(settings, wake=wake, names=names)]
+        settings,
+        "notifications",
+        outbox=OutboxEvent,
+        consumers=[event_messages(settings, wake=wake, names=names)],
     )
 
     @contextlib.asynccontextmanager

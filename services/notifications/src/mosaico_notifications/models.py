@@ -1,5 +1,6 @@
 """``notifications_<tenant>``: templates, messages and their delivery log, the tenant's
-provider settings, which events it subscribes to, and the events already consumed."""
+provider settings, which events it subscribes to, the events already consumed and the
+outbox of the events it emits."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from mosaico_shared.events.processed import ConsumedEventMixin
+from mosaico_shared.outbox import OutboxMixin
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -173,6 +175,12 @@ class Subscription(NotificationsBase):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+class OutboxEvent(OutboxMixin, NotificationsBase):
+    """An event written with the change that caused it; a relay publishes it to NATS."""
+
+    __tablename__ = "outbox"
 
 
 class ConsumedEvent(ConsumedEventMixin, NotificationsBase):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from mosaico_shared.contracts import crm, finance, identity, payments
+from mosaico_shared.contracts import crm, finance, identity, notifications, payments
 from mosaico_shared.contracts.events import EventPayload
 
 CONTRACT_EVENTS: dict[str, type[EventPayload]] = {
@@ -18,6 +18,8 @@ CONTRACT_EVENTS: dict[str, type[EventPayload]] = {
         identity.InviteAccepted,
         identity.PasswordChanged,
         identity.PasswordResetRequested,
+        notifications.MessageSent,
+        notifications.MessageFailed,
         payments.PaymentSucceeded,
         payments.PaymentFailed,
     )

@@ -51,17 +51,17 @@ class DeliveryRepository(RepositoryBase[Message]):
         )  # fmt: skip
         return list(claimed)
 
-    async def fail_abandoned(self, *, error: str) -> list[tuple[uuid.UUID, int]]:
-        """Messages whose last attempt's worker died: failed for good. Returns (id,
-        attempt) of each."""
-        rows = await self.session.execute(
+    async def fail_abandoned(self, *, error: str) -> list[Message]:
+        """Messages whose last attempt's worker died: failed for good."""
+        rows = await self.session.scalars(
             update(Message)
             .where(_lease_expired(), Message.attempts >= Message.max_attempts)
             .values(status="failed", failed_at=func.now(), last_error=error, html=None,
                     text=None, data=None, lease_expires_at=None, updated_at=func.now())
-            .returning(Message.id, Message.attempts)
+            .returning(Message)
+            .execution_options(synchronize_session=False, populate_existing=True)
         )  # fmt: skip
-        return [(row.id, row.attempts) for row in rows]
+        return list(rows)
 
     async def finish_attempt(
         self, message_id: uuid.UUID, attempt: int, values: dict[str, Any]

@@ -5,7 +5,6 @@ jitter) or the message fails for good."""
 from __future__ import annotations
 
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +14,7 @@ from mosaico_notifications.channels import Channel, DeliveryFailed, OutgoingMess
 from mosaico_notifications.channels.email import SmtpServer
 from mosaico_notifications.channels.webhook import WebhookEndpoint
 from mosaico_notifications.delivery.repository import DeliveryRepository
+from mosaico_notifications.events import record_delivery_outcome
 from mosaico_notifications.models import Message
 from mosaico_notifications.providers import service as providers
 from mosaico_notifications.providers.secrets import SecretBox, SecretUnreadable
@@ -45,13 +45,16 @@ def backoff_seconds(
 
 
 async def claim_due_messages(
-    session: AsyncSession, *, limit: int, lease_seconds: float
+    session: AsyncSession, *, tenant: str, limit: int, lease_seconds: float
 ) -> list[Message]:
     """Messages this worker now sends, each attempt logged; messages whose last attempt
     was abandoned by a dead worker fail for good here."""
     deliveries = DeliveryRepository(session)
-    for message_id, attempt in await deliveries.fail_abandoned(error=ABANDONED):
-        deliveries.add_log(message_id, "failed", attempt, ABANDONED)
+    for abandoned in await deliveries.fail_abandoned(error=ABANDONED):
+        deliveries.add_log(abandoned.id, "failed", abandoned.attempts, ABANDONED)
+        record_delivery_outcome(
+            session, tenant=tenant, message=abandoned, attempts=abandoned.attempts, error=ABANDONED
+        )
     claimed = await deliveries.claim_due(limit=limit, lease_seconds=lease_seconds)
     for message in claimed:
         deliveries.add_log(message.id, "sending", message.attempts, None)
@@ -95,18 +98,23 @@ def destination_for(channel: Channel, destinations: Destinations) -> SmtpServer 
     return target
 
 
-async def record_sent(session: AsyncSession, *, message_id: uuid.UUID, attempt: int) -> bool:
-    """The attempt delivered the message: sent, its content cleared. False when another
-    worker had taken it over meanwhile (this one's lease ran out)."""
+async def record_sent(
+    session: AsyncSession, *, tenant: str, message: Message, attempt: int
+) -> bool:
+    """The attempt delivered the message: sent, its content cleared, ``MessageSent``
+    written. False when another worker had taken it over meanwhile (this one's lease
+    ran out)."""
     deliveries = DeliveryRepository(session)
     done = await deliveries.finish_attempt(
-        message_id,
+        message.id,
         attempt,
         {"status": "sent", "sent_at": datetime.now(UTC), "last_error": None,
          "html": None, "text": None, "data": None},
     )  # fmt: skip
     if done:
-        deliveries.add_log(message_id, "sent", attempt, None)
+        deliveries.add_log(message.id, "sent", attempt, None)
+        record_delivery_outcome(session, tenant=tenant, message=message, attempts=attempt,
+                                error=None)  # fmt: skip
     await session.flush()
     return done
 
@@ -114,13 +122,15 @@ async def record_sent(session: AsyncSession, *, message_id: uuid.UUID, attempt: 
 async def record_failure(
     session: AsyncSession,
     *,
+    tenant: str,
     message: Message,
     attempt: int,
     failure: DeliveryFailed,
     settings: NotificationsSettings,
 ) -> float | None:
     """The attempt failed: queued again after a backoff (returns the delay), or failed
-    for good when the failure is permanent or no attempt is left (returns None)."""
+    for good (``MessageFailed`` written) when the failure is permanent or no attempt is
+    left (returns None)."""
     deliveries = DeliveryRepository(session)
     now = datetime.now(UTC)
     if failure.permanent or attempt >= message.max_attempts:
@@ -128,6 +138,8 @@ async def record_failure(
                   "html": None, "text": None, "data": None}  # fmt: skip
         if await deliveries.finish_attempt(message.id, attempt, values):
             deliveries.add_log(message.id, "failed", attempt, failure.reason)
+            record_delivery_outcome(session, tenant=tenant, message=message, attempts=attempt,
+                                    error=failure.reason)  # fmt: skip
         await session.flush()
         return None
     delay = backoff_seconds(

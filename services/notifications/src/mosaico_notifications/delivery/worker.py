@@ -144,6 +144,7 @@ class DeliveryWorker:
         async with tenant_session_for(self.databases, tenant) as session:
             claimed = await service.claim_due_messages(
                 session,
+                tenant=tenant,
                 limit=self.settings.delivery_batch,
                 lease_seconds=self.settings.delivery_lease_seconds,
             )
@@ -175,11 +176,11 @@ class DeliveryWorker:
         SEND_SECONDS.labels(message.channel).observe(time.monotonic() - started)
         async with tenant_session_for(self.databases, tenant) as session:
             if failure is None:
-                await service.record_sent(session, message_id=message.id, attempt=attempt)
+                await service.record_sent(session, tenant=tenant, message=message, attempt=attempt)
                 MESSAGES.labels(message.channel, "sent").inc()
                 return
             delay = await service.record_failure(
-                session, message=message, attempt=attempt, failure=failure,
+                session, tenant=tenant, message=message, attempt=attempt, failure=failure,
                 settings=self.settings,
             )  # fmt: skip
         outcome = "retried" if delay is not None else "failed"

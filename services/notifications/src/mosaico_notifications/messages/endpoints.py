@@ -64,7 +64,11 @@ async def send_message(
     """Queue a message; it is sent in the background, with retries (``GET`` it to follow
     its delivery). The answer to a repeated key says so in ``Idempotent-Replayed``."""
     answer, replayed = await service.send_message(
-        session, idempotency_key=idempotency_key, body=body, settings=settings
+        session,
+        tenant=principal.tenant,
+        idempotency_key=idempotency_key,
+        body=body,
+        settings=settings,
     )
     if not replayed:
         request.app.state.delivery.wake_after_commit(session, principal.tenant)

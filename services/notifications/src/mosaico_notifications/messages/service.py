@@ -13,6 +13,7 @@ from mosaico_shared.problems import Conflict, InvalidInput, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaico_notifications.channels import Channel, checked_recipient
+from mosaico_notifications.events import record_delivery_outcome
 from mosaico_notifications.messages.repository import MessageRepository
 from mosaico_notifications.messages.schemas import (
     LogEntryOut,
@@ -61,6 +62,7 @@ def recipient_for(channel: Channel, to: str | None) -> str | None:
 async def queue_message(
     session: AsyncSession,
     *,
+    tenant: str,
     idempotency_key: str,
     request_hash: str,
     source: str,
@@ -73,8 +75,8 @@ async def queue_message(
     event_id: uuid.UUID | None = None,
     failure: str | None = None,
 ) -> Message | None:
-    """Queue a rendered message, or record one that ``failure`` kept from being sent;
-    None when the idempotency key is taken already."""
+    """Queue a rendered message, or record one that ``failure`` kept from being sent
+    (and write ``MessageFailed``); None when the idempotency key is taken already."""
     now = datetime.now(UTC)
     values: dict[str, Any] = {
         "id": uuid.uuid4(), "idempotency_key": idempotency_key, "request_hash": request_hash,
@@ -93,6 +95,8 @@ async def queue_message(
     messages.add_log(message.id, "queued", 0, None)
     if message.status == "failed":
         messages.add_log(message.id, "failed", 0, failure)
+        record_delivery_outcome(session, tenant=tenant, message=message, attempts=0,
+                                error=failure or "not sent")  # fmt: skip
     message.first_response = message_out(message).model_dump(mode="json")
     await session.flush()
     return message
@@ -115,6 +119,7 @@ async def _replay(session: AsyncSession, key: str, request_hash: str) -> dict[st
 async def send_message(
     session: AsyncSession,
     *,
+    tenant: str,
     idempotency_key: str,
     body: MessageRequest,
     settings: NotificationsSettings,
@@ -137,7 +142,7 @@ async def send_message(
     template = await templates.template_named(session, body.template)
     rendered = templates.render(template, body.data, max_chars=settings.rendered_max_chars)
     message = await queue_message(
-        session, idempotency_key=idempotency_key, request_hash=request_hash, source="api",
+        session, tenant=tenant, idempotency_key=idempotency_key, request_hash=request_hash, source="api",
         channel=body.channel, recipient=recipient, template_key=body.template,
         rendered=rendered, data=body.data, max_attempts=settings.delivery_max_attempts,
     )  # fmt: skip

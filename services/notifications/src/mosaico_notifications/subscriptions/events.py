@@ -90,7 +90,8 @@ def event_messages(
         session: AsyncSession, event: Event[Any], addressed_to: str | None, data: dict[str, Any]
     ) -> None:
         queued = await messages_for_event(
-            session, event_id=event.id, event_type=event.type, addressed_to=addressed_to,
+            session, tenant=event.tenant, event_id=event.id, event_type=event.type,
+            addressed_to=addressed_to,
             data=data, settings=settings,
         )  # fmt: skip
         if any(message.status == "queued" for message in queued):

@@ -133,6 +133,7 @@ async def _message_of(
     session: AsyncSession,
     subscription: Subscription,
     *,
+    tenant: str,
     event_id: uuid.UUID,
     addressed_to: str | None,
     data: dict[str, Any],
@@ -150,6 +151,7 @@ async def _message_of(
         failure = problem.detail or problem.title
     return await messages.queue_message(
         session,
+        tenant=tenant,
         idempotency_key=f"event:{event_id}:{subscription.id}",
         request_hash=messages.fingerprint({"event": str(event_id), "to": str(subscription.id)}),
         source="event", event_id=event_id, channel=channel,  # type: ignore[arg-type]
@@ -161,6 +163,7 @@ async def _message_of(
 async def messages_for_event(
     session: AsyncSession,
     *,
+    tenant: str,
     event_id: uuid.UUID,
     event_type: str,
     addressed_to: str | None,
@@ -174,7 +177,8 @@ async def messages_for_event(
     queued = []
     for subscription in await SubscriptionRepository(session).enabled_for(event_type):
         message = await _message_of(
-            session, subscription, event_id=event_id, addressed_to=addressed_to, data=data,
+            session, subscription, tenant=tenant, event_id=event_id, addressed_to=addressed_to,
+            data=data,
             settings=settings,
         )  # fmt: skip
         if message is not None:

@@ -23,10 +23,11 @@ DEFAULT_TEMPLATES: tuple[dict[str, Any], ...] = (
         "mensagem, nome)",
         "subject": "{{ assunto }}",
         "html": (
-            "{% if nome %}<p>Olá, {{ nome }}!</p>\n{% endif %}"
+            "{% if nome is defined and nome %}<p>Olá, {{ nome }}!</p>\n{% endif %}"
             "<p>{{ mensagem }}</p>\n" + _FOOTER_HTML + "\n"
         ),
-        "text": "{% if nome %}Olá, {{ nome }}!\n\n{% endif %}{{ mensagem }}\n\n" + _FOOTER_TEXT,
+        "text": "{% if nome is defined and nome %}Olá, {{ nome }}!\n\n{% endif %}{{ mensagem }}\n\n"
+        + _FOOTER_TEXT,
     },
     {
         "key": INVITE,
@@ -34,14 +35,14 @@ DEFAULT_TEMPLATES: tuple[dict[str, Any], ...] = (
         "link, expira_em, papeis)",
         "subject": "Você foi convidado(a) para a {{ empresa }} no Mosaico",
         "html": (
-            "<p>Olá{% if nome %}, {{ nome }}{% endif %}!</p>\n"
+            "<p>Olá{% if nome is defined and nome %}, {{ nome }}{% endif %}!</p>\n"
             "<p>Você recebeu um convite para acessar a <strong>{{ empresa }}</strong> "
             "no Mosaico.</p>\n"
             '<p><a href="{{ link }}">Aceitar o convite</a></p>\n'
             "<p>O convite vale até {{ expira_em }}.</p>\n" + _FOOTER_HTML + "\n"
         ),
         "text": (
-            "Olá{% if nome %}, {{ nome }}{% endif %}!\n\n"
+            "Olá{% if nome is defined and nome %}, {{ nome }}{% endif %}!\n\n"
             "Você recebeu um convite para acessar a {{ empresa }} no Mosaico.\n\n"
             "Para aceitar, abra: {{ link }}\n\n"
             "O convite vale até {{ expira_em }}.\n\n" + _FOOTER_TEXT

@@ -1,8 +1,8 @@
-"""templates, messages, delivery log, providers, subscriptions, consumed events
+"""templates, messages, delivery log, providers, subscriptions, consumed events, outbox
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 07:05:27.625396
+Create Date: 2026-12-02 08:33:40.614581
 
 """
 
@@ -90,6 +90,29 @@ def upgrade() -> None:
         ["next_attempt_at"],
         unique=False,
         postgresql_where=sa.text("status IN ('queued', 'sending')"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("schema_version", sa.SmallInteger(), server_default=sa.text("1"), nullable=False),
+        sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["created_at"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL"),
     )
     op.create_table(
         "provider_settings",
@@ -186,6 +209,12 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_subscriptions_event_type"), table_name="subscriptions")
     op.drop_table("subscriptions")
     op.drop_table("provider_settings")
+    op.drop_index(
+        "ix_outbox_unpublished",
+        table_name="outbox",
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.drop_table("outbox")
     op.drop_index(
         "ix_messages_due",
         table_name="messages",
