@@ -4,6 +4,7 @@ pytest_plugins = [
     "tests.fixtures.identity",
     "tests.fixtures.kube",
     "tests.fixtures.kube_nodes",
+    "tests.fixtures.kube_node",
     "tests.fixtures.nats",
     "tests.fixtures.services",
     "tests.fixtures.mail",

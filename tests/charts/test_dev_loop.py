@@ -17,6 +17,7 @@ from tests.charts.test_dockerfiles import IMAGES, Dockerfile
 from tests.fixtures.kube import REPO_ROOT
 
 KIND = REPO_ROOT / "manifests" / "kind"
+NODE_TRAEFIK = REPO_ROOT / "tests" / "fixtures" / "node_manifests" / "traefik.yaml"
 DEV_VALUES = [KIND / "values-dev.yaml", KIND / "values-live.yaml"]
 SAMPLES = [
     REPO_ROOT / "manifests" / "samples" / "plans.yaml",
@@ -91,6 +92,39 @@ def test_the_platform_expects_the_addons_kind_up_installs(dev_render: list[dict[
         subprocess.run(["bash", "-n", str(REPO_ROOT / "tools" / "kind-up")], check=False).returncode
         == 0
     )
+
+
+def test_the_real_nodes_traefik_is_the_one_kind_up_installs() -> None:
+    """tests/node runs Traefik from tests/fixtures/node_manifests/traefik.yaml in place of
+    the official chart (no registry here): the same namespace and pod labels, node ports,
+    providers and IngressClass as tools/kind-up with traefik-values.yaml."""
+    values = yaml.safe_load((KIND / "traefik-values.yaml").read_text())
+    manifest = [d for d in yaml.safe_load_all(NODE_TRAEFIK.read_text()) if d]
+    [service] = of_kind(manifest, "Service")
+    assert service["spec"]["type"] == values["service"]["type"]
+    node_ports = {p["name"]: p["nodePort"] for p in service["spec"]["ports"]}
+    assert node_ports == {name: port["nodePort"] for name, port in values["ports"].items()}
+    [deployment] = of_kind(manifest, "Deployment")
+    assert deployment["metadata"]["namespace"] == "traefik"
+    assert deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == (
+        "traefik"
+    )
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    providers = values["providers"]
+    assert ("--providers.kubernetescrd" in container["args"]) == providers["kubernetesCRD"][
+        "enabled"
+    ]
+    assert ("--providers.kubernetesingress" in container["args"]) == (
+        providers["kubernetesIngress"]["enabled"]
+    )
+    cross = str(providers["kubernetesCRD"]["allowCrossNamespace"]).lower()
+    assert f"--providers.kubernetescrd.allowCrossNamespace={cross}" in container["args"]
+    [ingress_class] = of_kind(manifest, "IngressClass")
+    assert ingress_class["metadata"]["name"] == values["ingressClass"]["name"]
+    default = ingress_class["metadata"]["annotations"][
+        "ingressclass.kubernetes.io/is-default-class"
+    ]
+    assert default == str(values["ingressClass"]["isDefaultClass"]).lower()
 
 
 def test_skaffold_builds_every_image_and_sets_it_in_the_chart(helm: Helm) -> None:

@@ -27,10 +27,12 @@ def find_nats_server() -> str:
 
 @dataclass
 class LocalNats:
-    """A NATS server in ``store_dir`` (JetStream's files survive a restart)."""
+    """A NATS server in ``store_dir`` (JetStream's files survive a restart), listening
+    on ``host`` (loopback unless told otherwise)."""
 
     store_dir: Path
     port: int = field(default_factory=free_port)
+    host: str = "127.0.0.1"
     log_file: Path | None = None
     #: Where the server writes its pid (``--pid``), so a later run can find it.
     pid_file: Path | None = None
@@ -39,7 +41,7 @@ class LocalNats:
     @property
     def url(self) -> str:
         """Where clients connect."""
-        return f"nats://127.0.0.1:{self.port}"
+        return f"nats://{self.host}:{self.port}"
 
     def start(self, *, timeout: float = 30.0) -> LocalNats:
         """Start it and wait until it accepts connections."""
@@ -49,7 +51,7 @@ class LocalNats:
         with log.open("ab") as out:
             self.process = subprocess.Popen(
                 [find_nats_server(), "--jetstream", "--store_dir", str(self.store_dir),
-                 "--addr", "127.0.0.1", "--port", str(self.port),
+                 "--addr", self.host, "--port", str(self.port),
                  "--server_name", f"mosaico-{self.port}", *pid],
                 stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
@@ -58,7 +60,7 @@ class LocalNats:
             if self.process.poll() is not None:
                 raise RuntimeError(f"nats-server exited with {self.process.returncode}; see {log}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                with socket.create_connection((self.host, self.port), timeout=0.5) as sock:
                     if sock.recv(4).startswith(b"INFO"):
                         return self
             except OSError:

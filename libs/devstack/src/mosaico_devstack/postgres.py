@@ -82,7 +82,8 @@ class LocalPostgres:
     """A PostgreSQL server in ``data_dir`` on a free loopback port.
 
     ``durable`` keeps ``fsync`` on (``make up`` keeps its data); a throwaway test server
-    turns it off.
+    turns it off. ``also_listen_on`` adds addresses besides loopback, and ``clients``
+    the networks that may log in there (with a password, like everyone).
     """
 
     data_dir: Path
@@ -90,6 +91,8 @@ class LocalPostgres:
     bin_dir: Path | None = None
     superuser: str = "postgres"
     durable: bool = True
+    also_listen_on: tuple[str, ...] = ()
+    clients: tuple[str, ...] = ()
     _passwords: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -159,12 +162,14 @@ class LocalPostgres:
                 )  # fmt: skip
             finally:
                 password_file.unlink(missing_ok=True)
+        self._admit_clients()
         socket_dir = self.data_dir.parent / f"{self.data_dir.name}-sock"
         socket_dir.mkdir(exist_ok=True)
         _hand_over(socket_dir)
         throwaway = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
         options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {socket_dir} "
+            f"-p {self.port} -c listen_addresses={','.join(['127.0.0.1', *self.also_listen_on])} "
+            f"-k {socket_dir} "
             f"{'' if self.durable else throwaway}"
             "-c password_encryption=scram-sha-256 "
             "-c max_connections=400 -c shared_buffers=128MB"
@@ -175,6 +180,15 @@ class LocalPostgres:
         )  # fmt: skip
         self.ensure_roles()
         return self
+
+    def _admit_clients(self) -> None:
+        """A pg_hba.conf line (password login) for each network in ``clients``."""
+        hba = self.data_dir / "pg_hba.conf"
+        lines = hba.read_text().splitlines()
+        wanted = [f"host all all {network} scram-sha-256" for network in self.clients]
+        missing = [line for line in wanted if line not in lines]
+        if missing:
+            hba.write_text("\n".join([*lines, *missing]) + "\n")
 
     @property
     def log_file(self) -> Path:
