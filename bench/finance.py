@@ -1,58 +1,35 @@
-"""``GET /finance/v1/reports/cash-flow/monthly`` over 100k transactions in 24 months,
-against a bare FastAPI endpoint.
+"""``GET /finance/v1/reports/cash-flow/monthly`` over 100,000 transactions in 24 months,
+beside its lean baseline (the same SQL and JSON) and the lean primary-key read.
 
 A throwaway PostgreSQL, identity and finance run as real uvicorn processes; one tenant
 is provisioned through the internal APIs like the operator does, two bank accounts are
-opened through the API, 100k transactions spread over the last 24 months are inserted
-with one SQL statement, then N concurrent httpx clients ask for the monthly cash flow of
-the whole 24 months for a fixed time. Run:
-``uv run python bench/finance.py [--concurrency 16 --duration 10]`` (or ``make bench``).
+opened through the API, the transactions are inserted with one SQL statement (finance's
+daily and monthly totals follow them in the same transaction) and analysed; then wrk
+asks for the monthly cash flow of the whole 24 months. Run:
+``uv run --group bench python bench/run.py finance`` (or ``make bench``).
 """
 
 from __future__ import annotations
 
-import os
 import sys
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import argparse
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import psycopg
-from harness import baseline_database, baseline_server, measure, platform, summarize
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import harness
+from harness import Load, Section, compare, lean_server, platform, ratios, row_database, table
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_finance.transactions.codes import CHECK_LETTERS
 from mosaico_shared.tenancy.names import database_name
+from tenants import TENANT, provision
 
-from tests.fixtures.callers import caller_headers
-
-TENANT = "bench"
 TRANSACTIONS = 100_000
 MONTHS = 24
-ADMIN = {"full_name": "Bench Admin", "cpf": "52998224725", "email": "admin@bench.dev",
-         "password": "bench-password-1"}  # fmt: skip
-
-
-def provision(postgres: LocalPostgres, identity_url: str, finance_url: str) -> str:
-    """The tenant with identity and finance, onboarded; returns the admin's access token."""
-    for module in ("identity", "finance"):
-        postgres.create_database(database_name(module, TENANT), owner=module)
-    internal = caller_headers("operator")
-    with httpx.Client(headers=internal, timeout=60) as http:
-        http.put(f"{identity_url}/identity/internal/tenants/{TENANT}", json={
-            "display_name": "Bench LTDA", "cnpj": "11222333000181", "plan": "empresa",
-            "modules": ["identity", "finance"]}).raise_for_status()  # fmt: skip
-        http.post(f"{identity_url}/identity/internal/tenants/{TENANT}/onboard").raise_for_status()
-        http.post(f"{finance_url}/finance/internal/tenants/{TENANT}/onboard").raise_for_status()
-        http.put(f"{identity_url}/identity/internal/tenants/{TENANT}/admin", json=ADMIN
-                 ).raise_for_status()  # fmt: skip
-        login = http.post(f"{identity_url}/identity/v1/auth/login", json={
-            "tenant": TENANT, "login": ADMIN["email"], "password": ADMIN["password"]})  # fmt: skip
-        login.raise_for_status()
-        return str(login.json()["access_token"])
 
 
 def open_accounts(finance_url: str, auth: dict[str, str]) -> list[str]:
@@ -74,10 +51,15 @@ def first_month(today: date) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def cash_flow_path(start: date, end: date) -> str:
+    return f"/finance/v1/reports/cash-flow/monthly?from={start}&to={end}"
+
+
 def insert_transactions(postgres: LocalPostgres, accounts: list[str], start: date,
-                        end: date, count: int = TRANSACTIONS) -> None:  # fmt: skip
-    """``count`` live transactions (2/3 income, 1/3 expense) spread evenly over the days
-    from ``start`` to ``end``, with well-formed codes and cents in every amount."""
+                        end: date, count: int, *, first: int = 1) -> None:  # fmt: skip
+    """Transactions number ``first`` to ``first + count - 1`` (2/3 income, 1/3 expense)
+    spread evenly over the days from ``start`` to ``end``, with well-formed codes and
+    cents in every amount; then ``ANALYZE``."""
     with psycopg.connect(postgres.dsn(database_name("finance", TENANT)), autocommit=True) as db:
         categories = {
             kind: [row[0] for row in db.execute(
@@ -101,52 +83,70 @@ def insert_transactions(postgres: LocalPostgres, accounts: list[str], start: dat
                    (%(accounts)s::uuid[])[1 + i %% 2],
                    %(start)s::date + (i %% (%(end)s::date - %(start)s::date + 1)),
                    'manual', 'bench', now(), now()
-            FROM generate_series(1, %(count)s) AS i
+            FROM generate_series(%(first)s::int, %(last)s::int) AS i
             """,
             {"letters": CHECK_LETTERS, "income": categories["income"],
              "expense": categories["expense"], "accounts": accounts,
-             "start": start, "end": end, "count": count},
+             "start": start, "end": end, "first": first, "last": first + count - 1},
         )  # fmt: skip
         db.execute("ANALYZE")
 
 
-def main(concurrency: int = 16, duration: float = 10.0) -> str:
+def check_report(finance_url: str, lean_url: str, path: str, auth: dict[str, str],
+                 transactions: int) -> None:  # fmt: skip
+    report = httpx.get(f"{finance_url}{path}", headers=auth, timeout=60)
+    report.raise_for_status()
+    months = report.json()["months"]
+    assert len(months) == MONTHS, report.text[:500]
+    assert sum(m["income_count"] + m["expense_count"] for m in months) == transactions
+    assert all(Decimal(m["income"]) > 0 for m in months), report.text[:500]
+    query = path.split("?", 1)[1].replace("from=", "date_from=").replace("to=", "date_to=")
+    lean = httpx.get(f"{lean_url}/finance/cash-flow/monthly?{query}", timeout=60)
+    lean.raise_for_status()
+    harness.same_json(report.json(), lean.json(), "finance and its lean baseline")
+
+
+def main() -> str:
+    section = Section(
+        f"finance: monthly cash flow of {MONTHS} months over {TRANSACTIONS:,} transactions",
+        "The report reads the monthly totals of whole months and the daily totals of the "
+        "months the period cuts.",
+    )
     today = datetime.now(UTC).date()
     start = first_month(today)
-    path = f"/finance/v1/reports/cash-flow/monthly?from={start}&to={today}"
-    with (
-        platform("finance") as (postgres, services),
-        baseline_server(baseline_database(postgres)) as baseline_url,
-    ):
+    path = cash_flow_path(start, today)
+    with platform("finance") as (postgres, services):
         finance_url = services["finance"].url
-        auth = {
-            "Authorization": f"Bearer {provision(postgres, services['identity'].url, finance_url)}"
-        }
-        insert_transactions(postgres, open_accounts(finance_url, auth), start, today)
-        report = httpx.get(f"{finance_url}{path}", headers=auth, timeout=60)
-        report.raise_for_status()
-        months = report.json()["months"]
-        assert len(months) == MONTHS, report.text
-        assert sum(m["income_count"] + m["expense_count"] for m in months) == TRANSACTIONS
-        assert all(Decimal(m["income"]) > 0 for m in months), report.text
-        baseline = measure("bare FastAPI GET /ping (baseline)", baseline_url,
-                           "/ping",
-                           concurrency=concurrency, duration=duration)  # fmt: skip
-        db_baseline = measure("bare FastAPI + one SQLAlchemy PK read (baseline)", baseline_url,
-                              "/row", concurrency=concurrency, duration=duration)  # fmt: skip
-        cash_flow = measure(
-            f"GET /finance/v1/reports/cash-flow/monthly ({TRANSACTIONS:,} transactions, "
-            f"{MONTHS} months, token, tenant DB)",
-            finance_url, path, headers=auth,
-            concurrency=concurrency, duration=duration,
-        )  # fmt: skip
-    heading = f"### finance\n\n{concurrency} concurrent clients, {duration:.0f} s each.\n\n"
-    return heading + summarize([cash_flow], baseline, db_baseline)
+        tenant = provision(postgres, services["identity"].url, {"finance": finance_url})
+        insert_transactions(postgres, open_accounts(finance_url, tenant.auth), start, today,
+                            TRANSACTIONS)  # fmt: skip
+        dsn = postgres.dsn(database_name("finance", TENANT), user="finance")
+        with lean_server(row=row_database(postgres), finance=dsn) as lean:
+            check_report(finance_url, lean.url, path, tenant.auth, TRANSACTIONS)
+            pid = services["finance"].process.pid
+            idle = harness.rss_mib(pid)[0]
+            lean_path = f"/finance/cash-flow/monthly?date_from={start}&date_to={today}"
+            results = compare([
+                Load("lean: ping", lean.url, "/ping", pid=lean.pid),
+                Load("lean: one primary-key read", lean.url, "/row", pid=lean.pid),
+                Load("lean: monthly cash flow", lean.url, lean_path, pid=lean.pid),
+                Load("finance GET cash-flow/monthly", finance_url, path, headers=tenant.auth,
+                     pid=pid),
+            ])  # fmt: skip
+            loaded = harness.rss_mib(pid)
+    measured = "finance GET cash-flow/monthly"
+    return section.render(
+        *table(results),
+        *ratios(
+            results,
+            [(measured, "lean: monthly cash flow"), (measured, "lean: one primary-key read")],
+        ),
+        "",
+        f"finance RSS: {idle:.0f} MiB idle, {loaded[0]:.0f} MiB after the load "
+        f"(peak {loaded[1]:.0f} MiB).",
+    )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=10.0)
-    args = parser.parse_args()
-    print(main(args.concurrency, args.duration))
+    harness.CONFIG.command = "uv run --group bench python bench/finance.py"
+    print(main())

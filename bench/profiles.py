@@ -1,0 +1,124 @@
+"""Where a request's time goes: py-spy samples a service process while wrk loads one
+endpoint, and the samples are summed by package and by function.
+
+Run: ``uv run --group bench python bench/run.py profiles`` (also part of ``make bench``,
+left out of ``--quick``). The crm list, the finance cash flow and identity's ``/me``
+are profiled on the same stack the other benchmarks use.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import crm
+import finance
+from harness import CONFIG, Load, Section, _measure_once, platform
+from tenants import provision
+
+SECONDS = 10
+TOP = 12
+
+#: Which part of the stack a frame belongs to, by where its file lives.
+PARTS = (
+    ("mosaico_", "mosaico"),
+    ("/sqlalchemy/", "sqlalchemy"),
+    ("/psycopg", "psycopg"),
+    ("/pydantic", "pydantic"),
+    ("/fastapi/", "fastapi"),
+    ("/starlette/", "starlette"),
+    ("/uvicorn/", "uvicorn"),
+    ("/prometheus", "prometheus"),
+    ("/jwt/", "pyjwt"),
+    ("/logging/", "logging"),
+    ("pythonjsonlogger", "logging"),
+    ("/asyncio/", "asyncio"),
+    ("/greenlet", "greenlet"),
+)
+
+
+def _part(frame: str) -> str:
+    for needle, name in PARTS:
+        if needle in frame:
+            return name
+    return "other"
+
+
+def sample(pid: int, load: Load, seconds: int = SECONDS) -> Counter[str]:
+    """py-spy's collapsed stacks of ``pid`` while ``load`` runs: stack -> samples."""
+    out = Path(tempfile.mkdtemp()) / "profile.txt"
+    spy = subprocess.Popen(
+        ["py-spy", "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "250",
+         "--format", "raw", "--output", str(out), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    loader = threading.Thread(
+        target=_measure_once, args=(load,), kwargs={"duration": seconds, "warmup": 0}
+    )
+    loader.start()
+    loader.join()
+    spy.wait(timeout=60)
+    stacks: Counter[str] = Counter()
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        stacks[stack] += int(count)
+    return stacks
+
+
+def summary(title: str, stacks: Counter[str]) -> list[str]:
+    """Samples by part of the stack (the frame that was running) and the functions
+    most often on the stack (inclusive), as markdown."""
+    total = sum(stacks.values()) or 1
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    for stack, count in stacks.items():
+        frames = stack.split(";")
+        own[_part(frames[-1])] += count
+        for frame in set(frames):
+            if "mosaico" in frame or "/fastapi/" in frame or "/sqlalchemy/" in frame:
+                inclusive[frame.split(" (")[0] + " (" + _part(frame) + ")"] += count
+    lines = [f"#### {title}: {total} samples", "", "| part (running frame) | share |", "|---|---:|"]
+    lines += [f"| {name} | {n / total:.0%} |" for name, n in own.most_common()]
+    lines += ["", "| function (on the stack) | share |", "|---|---:|"]
+    lines += [f"| `{name}` | {n / total:.0%} |" for name, n in inclusive.most_common(TOP)]
+    return [*lines, ""]
+
+
+def main() -> str:
+    if CONFIG.quick:
+        return "### profile\n\nLeft out of --quick."
+    section = Section(
+        "profile: where the time of a request goes (py-spy, 250 Hz, under wrk)",
+        f"{SECONDS} s of samples per endpoint; shares of all samples of the service process.",
+    )
+    body: list[str] = []
+    with platform("crm", "finance") as (postgres, services):
+        urls = {m: s.url for m, s in services.items() if m != "identity"}
+        tenant = provision(postgres, services["identity"].url, urls)
+        crm.insert_leads(postgres, tenant.user_id, crm.LEADS)
+        today = datetime.now(UTC).date()
+        start = finance.first_month(today)
+        accounts = finance.open_accounts(urls["finance"], tenant.auth)
+        finance.insert_transactions(postgres, accounts, start, today, finance.TRANSACTIONS)
+        targets = [
+            ("crm GET /crm/v1/leads?limit=50", "crm", crm.PAGE),
+            ("finance GET cash-flow/monthly", "finance", finance.cash_flow_path(start, today)),
+            ("identity GET /identity/v1/me", "identity", "/identity/v1/me"),
+        ]
+        for title, module, path in targets:
+            service = services[module]
+            load = Load(title, service.url, path, headers=tenant.auth)
+            _measure_once(load, duration=2, warmup=0)
+            body += summary(title, sample(service.process.pid, load))
+    return section.render(*body)
+
+
+if __name__ == "__main__":
+    print(main())
