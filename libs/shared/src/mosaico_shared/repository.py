@@ -21,13 +21,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from mosaico_shared.problems import InvalidInput
 
 ModelT = TypeVar("ModelT")
+#: A column a page is ordered by: a table's (``table.c.created_at``) or a model's.
+SortKey = ColumnElement[Any] | InstrumentedAttribute[Any]
 ItemT = TypeVar("ItemT")
 
 #: What a keyset cursor may carry, by the Python type of the key column.
@@ -63,7 +65,7 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, keys: Sequence[InstrumentedAttribute[Any]]) -> tuple[Any, ...]:
+def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> tuple[Any, ...]:
     """The key values a cursor carries, typed like ``keys``; ``InvalidInput`` (422) when
     the cursor was not made by :func:`encode_cursor` for these keys."""
     try:
@@ -123,11 +125,44 @@ class RepositoryBase(Generic[ModelT]):
         result: ModelT | None = await self.session.scalar(query)
         return result
 
+    @classmethod
+    def table(cls) -> Table:
+        """The model's table, for statements that read plain rows."""
+        table: Table = cls.model.__table__
+        return table
+
+    def rows_statement(
+        self, columns: Sequence[str], *, include_deleted: bool = False
+    ) -> Select[Any]:
+        """``SELECT`` of the table's ``columns`` as plain rows, without soft-deleted rows
+        unless ``include_deleted``.
+
+        For reads that only answer with what they read (lists, mostly): no ORM object is
+        built, tracked or expired per row, and the statement runs on SQLAlchemy Core's
+        path. Filter it with the table's columns (:meth:`table`), not the model's
+        attributes, or the ORM comes back in.
+        """
+        table = self.table()
+        statement = select(*(table.c[name] for name in columns))
+        if self.soft_delete_column is not None and not include_deleted:
+            statement = statement.where(table.c[self.soft_delete_column].is_(None))
+        return statement
+
+    async def row_by_id(
+        self, id: Any, columns: Sequence[str], *, include_deleted: bool = False
+    ) -> dict[str, Any] | None:
+        """``columns`` of the row with primary key ``id`` as a dict (see
+        :meth:`rows_statement`), or None."""
+        statement = self.rows_statement(columns, include_deleted=include_deleted)
+        result = await self.session.execute(statement.where(self.table().c.id == id))
+        row = result.one_or_none()
+        return None if row is None else dict(zip(result.keys(), row, strict=True))
+
     async def keyset_page(
         self,
         statement: Select[ModelT],
         *,
-        keys: Sequence[InstrumentedAttribute[Any]],
+        keys: Sequence[SortKey],
         limit: int,
         cursor: str | None = None,
         descending: bool = False,
@@ -138,15 +173,55 @@ class RepositoryBase(Generic[ModelT]):
         Unlike OFFSET, the cost of a page does not grow with how deep it is, and rows
         added meanwhile neither repeat nor vanish between pages.
         """
-        if cursor is not None:
-            after = decode_cursor(cursor, keys)
-            position = tuple_(*keys)
-            bound = tuple_(*after)
-            statement = statement.where(position < bound if descending else position > bound)
-        order = [key.desc() for key in keys] if descending else list(keys)
-        rows = list(await self.session.scalars(statement.order_by(*order).limit(limit + 1)))
+        paged = _keyset(statement, keys=keys, limit=limit, cursor=cursor, descending=descending)
+        rows = list(await self.session.scalars(paged))
         if len(rows) <= limit:
             return KeysetPage(rows, None)
         rows = rows[:limit]
         last = rows[-1]
-        return KeysetPage(rows, encode_cursor([getattr(last, key.key) for key in keys]))
+        return KeysetPage(rows, encode_cursor([getattr(last, _name(key)) for key in keys]))
+
+    async def keyset_rows(
+        self,
+        statement: Select[Any],
+        *,
+        keys: Sequence[SortKey],
+        limit: int,
+        cursor: str | None = None,
+        descending: bool = False,
+    ) -> KeysetPage[dict[str, Any]]:
+        """:meth:`keyset_page` for a :meth:`rows_statement`: each row a dict of its
+        columns, ready to be rendered (``mosaico_shared.responses.json_response``)."""
+        paged = _keyset(statement, keys=keys, limit=limit, cursor=cursor, descending=descending)
+        result = await self.session.execute(paged)
+        names = tuple(result.keys())
+        rows = [dict(zip(names, row, strict=True)) for row in result.all()]
+        if len(rows) <= limit:
+            return KeysetPage(rows, None)
+        rows = rows[:limit]
+        last = rows[-1]
+        return KeysetPage(rows, encode_cursor([last[_name(key)] for key in keys]))
+
+
+def _name(key: SortKey) -> str:
+    name = getattr(key, "key", None)
+    if not isinstance(name, str):
+        raise TypeError(f"{key!r} is not a named column")
+    return name
+
+
+def _keyset(
+    statement: Select[Any],
+    *,
+    keys: Sequence[SortKey],
+    limit: int,
+    cursor: str | None,
+    descending: bool,
+) -> Select[Any]:
+    if cursor is not None:
+        after = decode_cursor(cursor, keys)
+        position = tuple_(*keys)
+        bound = tuple_(*after)
+        statement = statement.where(position < bound if descending else position > bound)
+    order = [key.desc() for key in keys] if descending else list(keys)
+    return statement.order_by(*order).limit(limit + 1)

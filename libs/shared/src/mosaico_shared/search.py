@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, literal_column
-from sqlalchemy.orm import QueryableAttribute
 
 FOLD_FUNCTION = "mosaico_fold"
 
@@ -78,7 +77,7 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def searchable_text(*columns: QueryableAttribute[Any]) -> ColumnElement[str]:
+def searchable_text(*columns: ColumnElement[Any]) -> ColumnElement[str]:
     """The SQLAlchemy twin of :func:`searchable_text_sql`, so the query is exactly the
     indexed expression and the planner can use the index."""
     separator: ColumnElement[str] = literal_column("' '")

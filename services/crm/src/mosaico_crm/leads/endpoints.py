@@ -16,6 +16,7 @@ from mosaico_shared.problems import (
     Unauthorized,
     problem_responses,
 )
+from mosaico_shared.responses import json_response
 from mosaico_shared.schemas import NO_NUL
 from mosaico_shared.tenancy.session import TenantSession
 
@@ -73,7 +74,7 @@ async def list_leads(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> LeadPage:
+) -> Response:
     """Leads in creation order (``created_at``, ``id``), one page at a time."""
     filters = LeadFilters(
         stage_id=stage_id,
@@ -85,11 +86,7 @@ async def list_leads(
     leads, next_cursor = await service.list_leads(
         session, actor=actor, filters=filters, limit=limit, cursor=cursor
     )
-    return LeadPage(
-        items=[LeadOut.model_validate(lead) for lead in leads],
-        limit=limit,
-        next_cursor=next_cursor,
-    )
+    return json_response({"items": leads, "limit": limit, "next_cursor": next_cursor})
 
 
 @router.get("/{lead_id}", response_model=LeadOut, responses=_READ)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mosaico_shared.repository import KeysetPage, RepositoryBase
 from mosaico_shared.search import folded_contains, searchable_text
@@ -43,24 +45,34 @@ class LeadRepository(RepositoryBase[Lead]):
         )
 
     async def page(
-        self, actor: Actor, *, filters: LeadFilters, limit: int, cursor: str | None
-    ) -> KeysetPage[Lead]:
-        """One page in ``(created_at, id)`` order, after the cursor's lead."""
-        statement = self.visible_statement(actor)
+        self,
+        actor: Actor,
+        *,
+        columns: Sequence[str],
+        filters: LeadFilters,
+        limit: int,
+        cursor: str | None,
+    ) -> KeysetPage[dict[str, Any]]:
+        """One page of ``columns`` in ``(created_at, id)`` order, after the cursor's lead:
+        plain rows, since a page is only read and answered."""
+        leads = self.table().c
+        statement = self.rows_statement(columns)
+        if not actor.sees_all_leads:
+            statement = statement.where(leads.owner_id == actor.user_id)
         if filters.stage_id is not None:
-            statement = statement.where(Lead.stage_id == filters.stage_id)
+            statement = statement.where(leads.stage_id == filters.stage_id)
         if filters.owner_id is not None:
-            statement = statement.where(Lead.owner_id == filters.owner_id)
+            statement = statement.where(leads.owner_id == filters.owner_id)
         if filters.status is not None:
-            statement = statement.where(Lead.status == filters.status)
+            statement = statement.where(leads.status == filters.status)
         if filters.tag is not None:
-            statement = statement.where(Lead.tags.contains([filters.tag]))
+            statement = statement.where(leads.tags.contains([filters.tag]))
         if filters.text:
             # The indexed expression of migration 0002, so ix_leads_search serves it.
-            document = searchable_text(Lead.name, Lead.company, Lead.email)
+            document = searchable_text(leads.name, leads.company, leads.email)
             statement = statement.where(folded_contains(document, filters.text))
-        return await self.keyset_page(
-            statement, keys=(Lead.created_at, Lead.id), limit=limit, cursor=cursor
+        return await self.keyset_rows(
+            statement, keys=(leads.created_at, leads.id), limit=limit, cursor=cursor
         )
 
     def add(self, lead: Lead) -> None:

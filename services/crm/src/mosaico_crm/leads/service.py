@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from mosaico_shared.problems import Conflict, Forbidden, InvalidInput, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from mosaico_crm.events import (
     record_lead_event,
 )
 from mosaico_crm.leads.repository import LeadFilters, LeadRepository
-from mosaico_crm.leads.schemas import LeadCreate, LeadUpdate, StageMoveOut
+from mosaico_crm.leads.schemas import LeadCreate, LeadOut, LeadUpdate, StageMoveOut
 from mosaico_crm.models import Lead, Stage, StageMove
 from mosaico_crm.pipeline import service as pipeline
 
@@ -101,10 +101,17 @@ async def list_leads(
     filters: LeadFilters,
     limit: int,
     cursor: str | None,
-) -> tuple[list[Lead], str | None]:
-    """A page of leads and the cursor of the next one (None on the last page)."""
-    page = await LeadRepository(session).page(actor, filters=filters, limit=limit, cursor=cursor)
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of leads (each the fields of ``LeadOut``) and the cursor of the next one
+    (None on the last page)."""
+    page = await LeadRepository(session).page(
+        actor, columns=LEAD_OUT_COLUMNS, filters=filters, limit=limit, cursor=cursor
+    )
     return page.items, page.next_cursor
+
+
+#: What a lead in a list shows: ``LeadOut``'s fields, every one a column of ``leads``.
+LEAD_OUT_COLUMNS = tuple(LeadOut.model_fields)
 
 
 async def update_lead(

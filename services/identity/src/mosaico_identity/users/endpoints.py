@@ -16,6 +16,7 @@ from mosaico_shared.problems import (
     Unauthorized,
     problem_responses,
 )
+from mosaico_shared.responses import json_response
 from mosaico_shared.tenancy.session import TenantSession
 from mosaico_shared.tenancy.status import CurrentTenant
 
@@ -29,10 +30,9 @@ router = APIRouter(prefix="/identity/v1", tags=["users"])
 
 
 @router.get("/me", response_model=UserOut, responses=problem_responses(Unauthorized, Forbidden))
-async def me(principal: CurrentPrincipal, session: TenantSession) -> UserOut:
+async def me(principal: CurrentPrincipal, session: TenantSession) -> Response:
     """The user the access token belongs to."""
-    user = await service.get_current_user(session, uuid.UUID(principal.user_id))
-    return UserOut.model_validate(user)
+    return json_response(await service.current_user_view(session, uuid.UUID(principal.user_id)))
 
 
 @router.post("/me/password", status_code=204, responses=problem_responses(Unauthorized, Forbidden))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from mosaico_shared.contracts.identity import PasswordChanged
 from mosaico_shared.contracts.roles import ADMIN
@@ -21,7 +22,7 @@ from mosaico_identity.passwords import hash_password, verify_password
 from mosaico_identity.registry.service import TokenCutoffs, next_whole_second
 from mosaico_identity.roles import grantable_roles
 from mosaico_identity.users.repository import UserRepository
-from mosaico_identity.users.schemas import UserCreate, UserUpdate
+from mosaico_identity.users.schemas import UserCreate, UserOut, UserUpdate
 
 
 def ensure_may_grant(actor_roles: Iterable[str], roles: Iterable[str]) -> None:
@@ -119,12 +120,17 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
-async def get_current_user(session: AsyncSession, user_id: uuid.UUID) -> User:
-    """The user an access token speaks for, while they are active."""
-    user = await UserRepository(session).get_by_id(user_id)
-    if user is None or not user.active:
+async def current_user_view(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
+    """The user an access token speaks for (the fields of ``UserOut``), while they are
+    active: read as one plain row, since it is only answered."""
+    user = await UserRepository(session).row_by_id(user_id, USER_OUT_COLUMNS)
+    if user is None or not user["active"]:
         raise Unauthorized("The user is no longer active.")
     return user
+
+
+#: What a user shows: ``UserOut``'s fields, every one a column of ``users``.
+USER_OUT_COLUMNS = tuple(UserOut.model_fields)
 
 
 async def list_users(session: AsyncSession, *, limit: int, cursor: str | None) -> KeysetPage[User]:
