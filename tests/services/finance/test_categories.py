@@ -29,7 +29,7 @@ def test_onboarding_again_changes_nothing(make_finance_tenant, finance):
     books.post(f"/categories/{marketing['id']}/archive")
     again = finance.post(f"/finance/internal/tenants/{tenant.slug}/onboard", headers=INTERNAL)
     assert again.status_code == 200, again.text
-    assert again.json()["schema_version"] == "0002"
+    assert again.json()["schema_version"] == "0003"
     everything = books.get("/categories", include_archived=True).json()
     assert len(everything) == len(DEFAULTS)
     assert books.category("Vendas")["id"] in {c["id"] for c in everything}

@@ -115,6 +115,32 @@ class FinancialTransaction(FinanceBase):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class _Totals:
+    """Sums of the live transactions of one account, category and type over a period,
+    kept by triggers (migration 0003) in the same transaction as every write."""
+
+    bank_account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("bank_accounts.id"), primary_key=True
+    )
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("categories.id"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    total: Mapped[Decimal] = mapped_column(Numeric(20, 2, asdecimal=True))
+    count: Mapped[int]
+
+
+class DailyTotal(_Totals, FinanceBase):
+    __tablename__ = "daily_totals"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class MonthlyTotal(_Totals, FinanceBase):
+    __tablename__ = "monthly_totals"
+
+    #: The month's first day.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
 class TransactionAudit(FinanceBase):
     """One change of a transaction: who, when, and the transaction before and after."""
 
