@@ -49,10 +49,13 @@ fmt: deps
 charts: deps
 	$(UV) run python -m tools.chartgen
 
-## bench: benchmarks under bench/, each against a baseline in the same run
+## bench: benchmarks under bench/, each against its lean baseline in the same run
+## (make bench QUICK=1: short runs, in under two minutes; NAMES="crm finance": only those)
+QUICK ?=
+NAMES ?=
 bench: deps
 	@tools/test-packages wrk
-	$(UV) run python bench/run.py
+	$(UV) run --group bench python bench/run.py $(if $(QUICK),--quick) $(NAMES)
 
 deps:
 	@tools/bootstrap
