@@ -342,7 +342,7 @@ def uvicorn_server(app: str, *, app_dir: Path = HERE, env: dict[str, str] | None
         env={**os.environ, **(env or {})},
     )  # fmt: skip
     try:
-        wait_for_http(f"http://127.0.0.1:{port}{ready}", alive=process, timeout=60)
+        wait_for_http(f"http://127.0.0.1:{port}{ready}", alive=process, timeout=300)
         yield f"http://127.0.0.1:{port}", process
     finally:
         process.terminate()
@@ -395,6 +395,7 @@ def platform(*modules: str) -> Iterator[tuple[LocalPostgres, dict[str, ServicePr
                     "MOSAICO_DATABASE_URL": postgres.module_url(module),
                 },
                 log_dir=root / "logs",
+                timeout=600,  # a shared, loaded machine may take minutes
             )
         yield postgres, services
     finally:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 NOT_BENCHMARKS = {"harness", "lean_app", "run", "tenants"}
+#: What ``--quick`` runs (the others need minutes each: a control plane, 500 Tenants).
+QUICK = ("crm", "finance", "identity", "growth")
 
 
 def main() -> int:

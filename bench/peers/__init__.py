@@ -36,7 +36,7 @@ def _sqlalchemy_url(dsn: str) -> str:
     return dsn.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def _wait_answering(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _wait_answering(url: str, process: subprocess.Popen[bytes], timeout: float = 300) -> None:
     """Until ``url`` answers anything at all (a peer's root may well say 401)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
