@@ -308,7 +308,7 @@ def ratios(results: Sequence[LoadResult], pairs: Sequence[tuple[str, str]]) -> l
         if m.cpu_ms_per_request and b.cpu_ms_per_request:
             cpu = f", server CPU per request {m.cpu_ms_per_request / b.cpu_ms_per_request:.2f}x"
         lines.append(
-            f"- {m.name} / {b.name}: **{m.rps / b.rps:.2f}** of its req/s, "
+            f"- {m.name} / {b.name}: **{m.rps / b.rps if b.rps else float('nan'):.2f}** of its req/s, "
             f"p99 {m.p99_ms / b.p99_ms:.2f}x{cpu}"
         )
     return lines
