@@ -118,7 +118,7 @@ def test_the_event_panels_show_the_events_that_happened(prometheus: Prometheus) 
     assert {r["metric"]["consumer"] for r in lag} == {"finance-payment-income"}
     connected = prometheus.query("mosaico_events_nats_connected")["data"]["result"]
     assert {r["metric"]["job"]: r["value"][1] for r in connected} == {
-        "identity": "1", "crm": "1", "finance": "1"}  # fmt: skip
+        "identity": "1", "crm": "1", "finance": "1", "notifications": "1"}  # fmt: skip
     # The dead letter is an alert (pending for its minute, then firing); NATS is not.
     alerts = {(a["labels"]["alertname"], a["labels"].get("module")) for a in
               prometheus.client.get("/api/v1/alerts").json()["data"]["alerts"]}  # fmt: skip

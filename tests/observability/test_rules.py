@@ -19,6 +19,7 @@ def test_promtool_accepts_every_rule(
         "mosaico-identity",
         "mosaico-crm",
         "mosaico-finance",
+        "mosaico-notifications",
         "mosaico-operator",
     }
     result = subprocess.run(
@@ -94,7 +95,7 @@ UNIT_TESTS: list[dict[str, Any]] = [
             {
                 "eval_time": "10m",
                 "alertname": "MosaicoModuleDown",
-                "exp_alerts": [down("identity"), down("finance")],
+                "exp_alerts": [down("identity"), down("finance"), down("notifications")],
             },
         ],
     },

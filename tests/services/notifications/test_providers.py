@@ -12,6 +12,7 @@ from mosaico_devstack.mail import MailSink
 from mosaico_notifications.channels import DeliveryFailed, ensure_public_destination
 from standardwebhooks import Webhook
 
+from tests.fixtures.polling import eventually
 from tests.fixtures.webhooks import TOLERANCE_SECONDS, new_secret, signature_problem
 from tests.services.notifications.factories import (
     PROVIDERS,
@@ -212,8 +213,8 @@ async def test_a_destination_on_a_private_address_is_refused_unless_allowed():
     await ensure_public_destination("127.0.0.1", 443, allow_private=True)
 
 
-def test_without_a_secrets_key_provider_secrets_cannot_be_stored(
-    postgres, identity_server, mail_sink, make_notifications_tenant
+def test_without_a_secrets_key_secrets_are_sealed_with_a_key_of_the_process_alone(
+    postgres, identity_server, mail_sink, make_notifications_tenant, notifications
 ):
     from fastapi.testclient import TestClient
     from mosaico_notifications.main import create_app
@@ -224,10 +225,20 @@ def test_without_a_secrets_key_provider_secrets_cannot_be_stored(
     settings = notifications_settings(
         postgres, identity_url=identity_server, mail=mail_sink, provider_secrets_key=None
     )
+    secret = new_secret()
     with TestClient(create_app(settings), raise_server_exceptions=False) as keyless:
-        secret = new_secret()
-        refused = keyless.put(
+        saved = keyless.put(
             f"{PROVIDERS}/webhook", headers=tenant.auth(),
             json={"url": "https://hooks.example.com.br/x", "secret": secret},
         )  # fmt: skip
-    assert problem(refused, 503)["detail"].endswith("MOSAICO_PROVIDER_SECRETS_KEY is not set.")
+        assert saved.status_code == 200, saved.text
+    with notifications_database(postgres, tenant) as db:
+        [(stored,)] = db.execute("SELECT secret FROM provider_settings").fetchall()
+    assert secret.encode() not in bytes(stored)
+    # Another process (the session's replica, which has the real key) cannot open it.
+    caller = admin(notifications, tenant)
+    failed = caller.send_ok(notice("+5511933333333", "webhook"))
+    eventually(
+        lambda: "provider secret unreadable" in (caller.message(failed["id"])["last_error"] or ""),
+        what="the attempt to fail on the secret",
+    )

@@ -17,7 +17,7 @@ from mosaico_notifications.delivery.worker import DeliveryWorker
 from mosaico_notifications.messages import endpoints as message_endpoints
 from mosaico_notifications.models import OutboxEvent
 from mosaico_notifications.providers import endpoints as provider_endpoints
-from mosaico_notifications.providers.secrets import SecretBox
+from mosaico_notifications.providers.secrets import provider_secret_box
 from mosaico_notifications.roles import ROLE_PERMISSIONS
 from mosaico_notifications.settings import NotificationsSettings
 from mosaico_notifications.subscriptions import endpoints as subscription_endpoints
@@ -31,11 +31,7 @@ TENANT_MIGRATIONS = Path(__file__).parent / "migrations" / "tenant"
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     """Build the notifications app from settings (the environment by default)."""
     settings = settings or NotificationsSettings()
-    box = (
-        SecretBox(settings.provider_secrets_key.get_secret_value())
-        if settings.provider_secrets_key
-        else None
-    )
+    box = provider_secret_box(settings)
     names = TenantNames()
     app: FastAPI | None = None
 

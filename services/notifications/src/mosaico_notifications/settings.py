@@ -29,8 +29,8 @@ class NotificationsSettings(ServiceSettings, SealingSettings):
     smtp_from: str = "Mosaico <nao-responda@mosaico.dev>"
     smtp_timeout_seconds: float = Field(default=15.0, gt=0)
     #: Encrypts what tenants store as secrets (their SMTP passwords, their webhook
-    #: signing secrets); from a Secret the chart generates once. Unset: such settings
-    #: cannot be stored.
+    #: signing secrets); from a Secret the chart generates once. Unset (development
+    #: only): a key of the process's own, so they do not open after a restart.
     provider_secrets_key: SecretStr | None = None
     #: Webhooks (and tenants' SMTP servers) may reach private, loopback and link-local
     #: addresses: only where every such address is trusted (``make up``, tests).
@@ -56,7 +56,10 @@ class NotificationsSettings(ServiceSettings, SealingSettings):
     delivery_scan_interval_seconds: float = Field(default=10.0, gt=0)
     delivery_scan_concurrency: int = Field(default=4, ge=1)
 
-    #: Size limits of what a request may hand over.
+    #: Size limits of what a request may hand over. A request body may be larger than
+    #: other modules' (1 MiB): a template's parts may hold 100,000 characters each, and
+    #: JSON may spend up to 12 bytes on one.
+    max_body_bytes: int = 4 * 1_048_576
     message_data_max_bytes: int = Field(default=65_536, ge=1)
     rendered_max_chars: int = Field(default=500_000, ge=1)
 

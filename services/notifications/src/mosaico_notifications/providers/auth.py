@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from mosaico_shared.auth import Principal, RequirePermission
-from mosaico_shared.problems import DependencyUnavailable
 
 from mosaico_notifications.providers.secrets import SecretBox
 from mosaico_notifications.roles import SETTINGS_READ, SETTINGS_WRITE
@@ -16,13 +15,9 @@ ProviderEditor = Annotated[Principal, Depends(RequirePermission(SETTINGS_WRITE))
 
 
 def _secret_box(request: Request) -> SecretBox:
-    box: SecretBox | None = request.app.state.provider_secrets
-    if box is None:
-        raise DependencyUnavailable(
-            "Provider secrets cannot be stored here: MOSAICO_PROVIDER_SECRETS_KEY is not set."
-        )
+    box: SecretBox = request.app.state.provider_secrets
     return box
 
 
-#: The key provider secrets are sealed with (503 where the module has none).
+#: The key provider secrets are sealed with.
 ProviderSecrets = Annotated[SecretBox, Depends(_secret_box)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from mosaico_shared.problems import (
-    DependencyUnavailable,
     Forbidden,
     InvalidInput,
     MalformedBody,
@@ -28,9 +27,7 @@ from mosaico_notifications.settings import CurrentSettings
 
 router = APIRouter(prefix="/notifications/v1/providers", tags=["providers"])
 
-_WRITE = problem_responses(
-    MalformedBody, Unauthorized, Forbidden, InvalidInput, DependencyUnavailable
-)
+_WRITE = problem_responses(MalformedBody, Unauthorized, Forbidden, InvalidInput)
 
 
 @router.get("", response_model=ProvidersOut, responses=problem_responses(Unauthorized, Forbidden))

@@ -7,12 +7,18 @@ into another tenant's database, or onto another channel, does not open.
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from mosaico_notifications.settings import NotificationsSettings
+
+logger = logging.getLogger("mosaico.notifications")
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
@@ -49,6 +55,20 @@ class SecretBox:
             return self._aead.decrypt(nonce, ciphertext, _bound_to(tenant, channel)).decode()
         except InvalidTag:
             raise SecretUnreadable("the secret does not open with this key") from None
+
+
+def provider_secret_box(settings: NotificationsSettings) -> SecretBox:
+    """The box of ``MOSAICO_PROVIDER_SECRETS_KEY``. Unset (a development setup), a key of
+    this process's own: secrets are still never stored in the clear, but what it seals
+    does not open in any other process, nor after a restart."""
+    if settings.provider_secrets_key is not None:
+        return SecretBox(settings.provider_secrets_key.get_secret_value())
+    logger.warning(
+        "notifications: MOSAICO_PROVIDER_SECRETS_KEY is not set; provider secrets are "
+        "sealed with a key only this process holds",
+        extra={"event": "provider_secrets_key_not_configured"},
+    )
+    return SecretBox(secrets.token_urlsafe(36))
 
 
 def _bound_to(tenant: str, channel: str) -> bytes:

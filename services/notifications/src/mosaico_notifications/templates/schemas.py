@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from mosaico_shared.schemas import RequestBody
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
 #: A template's name: what messages and subscriptions call it by.
@@ -21,7 +22,25 @@ TemplateKey = Annotated[
 SubjectSource = Annotated[str, StringConstraints(min_length=1, max_length=2_000)]
 BodySource = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SOURCE_CHARS)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-TemplateData = dict[str, Any]
+
+
+def _plain_json(value: Any) -> Any:
+    """Numbers as JSON has them: the services read JSON numbers as ``Decimal`` (never
+    rounded); data is stored and handed to webhooks as JSON, so whole numbers become
+    ``int`` and the others keep their exact digits as text (``19.90`` stays ``19.90``)."""
+    if isinstance(value, Decimal):
+        return (
+            int(value) if value == value.to_integral_value() and value.is_finite() else str(value)
+        )
+    if isinstance(value, dict):
+        return {key: _plain_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(item) for item in value]
+    return value
+
+
+TemplateData = Annotated[dict[str, Any], AfterValidator(_plain_json)]
+"""What a template is rendered with: any JSON object."""
 
 _TEMPLATE_EXAMPLE: JsonDict = {
     "description": "Boas-vindas a um cliente novo",
