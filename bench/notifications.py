@@ -152,8 +152,7 @@ def main(argv: list[str] | None = None) -> str:
         "|---|---:|---:|---:|",
         *(f"| {name} | {count / s:,.0f} | {s:.2f} | {d} |" for name, s, d in rows),
         "",
-        f"- 1 replica: {raw / one:.1%} of the baseline's messages/s; 2 replicas: "
-        f"{raw / two:.1%}.",
+        f"- 1 replica: {raw / one:.1%} of the baseline's messages/s; 2 replicas: {raw / two:.1%}.",
     ]
     return "\n".join(lines)
 
