@@ -147,6 +147,9 @@ def container_url(postgres: LocalPostgres, module: str) -> str:
     )
 
 
+IMAGE_PLATFORM_DATABASE = "identity_platform_image"
+
+
 @pytest.fixture(scope="module")
 def running_identity(
     podman: Podman,
@@ -156,7 +159,11 @@ def running_identity(
 ) -> Iterator[tuple[str, str]]:
     """identity's image running: (container name, URL on the host). The other modules
     verify tokens with its keys."""
-    with run_module(podman, images, chart, module_databases, "identity", {}) as running:
+    # A platform database of its own: the chart's environment carries a passphrase of
+    # its own, and the session's identity_platform holds keys sealed with the tests'.
+    module_databases.create_database(IMAGE_PLATFORM_DATABASE, owner="identity")
+    overrides = {"MOSAICO_PLATFORM_DATABASE": IMAGE_PLATFORM_DATABASE}
+    with run_module(podman, images, chart, module_databases, "identity", overrides) as running:
         yield running
 
 

@@ -54,7 +54,7 @@ def test_a_new_tenant_becomes_ready_with_its_databases_and_an_admin_who_can_log_
         assert status["modules"][module]["database"] == f"{module}_{slug_db}"
     # crm is the real service: its own migrations, then its default pipeline seeded.
     assert status["modules"]["crm"]["schemaVersion"] == schema_version(postgres, f"crm_{slug_db}")
-    assert status["modules"]["finance"]["schemaVersion"] == "0003"
+    assert status["modules"]["finance"]["schemaVersion"] == "0001"
     with psycopg.connect(postgres.dsn(f"crm_{slug_db}")) as conn:
         stages = conn.execute("SELECT count(*) FROM stages").fetchone()
     assert stages is not None
@@ -65,6 +65,7 @@ def test_a_new_tenant_becomes_ready_with_its_databases_and_an_admin_who_can_log_
         "Ready": "True",
         "DatabasesReady": "True",
         "ModulesReady": "True",
+        "DeletionPolicyAccepted": "True",
     }
     record = identity_record(identity_server, name).json()
     assert record["modules"] == ["crm", "finance", "identity"]

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from mosaico_devstack.postgres import module_role
 from mosaico_finance.transactions import service
 from mosaico_finance.transactions.schemas import TransactionCreate, TransactionUpdate
 from mosaico_shared.contracts.tenants import TenantRecord
@@ -34,7 +35,8 @@ async def _waiting_for_a_lock(session: AsyncSession, pid: int) -> None:
 def _on_tenant(postgres, tenant, work: Callable[[Any], Awaitable[Any]]) -> Any:
     async def run() -> Any:
         engine = create_async_engine(
-            postgres.url(database_name("finance", tenant.slug), user="mosaico")
+            # finance's own role: only it (and the operator) may open finance's databases.
+            postgres.url(database_name("finance", tenant.slug), user=module_role("finance"))
         )
         try:
             return await work(engine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.tenants import INTERNAL, valid_cpf
+from tests.fixtures.tenants import INTERNAL, valid_cnpj, valid_cpf
 
 
 def _is_problem(response, status: int) -> dict:
@@ -67,6 +67,25 @@ def test_an_alphanumeric_cnpj_is_registered_upper_case(identity, cnpj):
     assert response.json()["cnpj"] == "12ABC34501DE35"
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("suspended", 0),
+        ("suspended", "false"),
+        ("limits", {"max_users": "5"}),
+        ("limits", {"max_users": 5.0}),
+    ],
+)
+def test_the_registry_takes_booleans_and_counts_as_json_writes_them(identity, field, value):
+    """Lax parsing would store 0 as "not suspended" and "5" as five users: the
+    operator's own mistake, made silently into a tenant's state."""
+    body = {"display_name": "X", "cnpj": valid_cnpj(901), "plan": "empresa", "modules": []}
+    response = identity.put(
+        "/identity/internal/tenants/acme-lax", headers=INTERNAL, json={**body, field: value}
+    )
+    assert field in _is_problem(response, 422)["detail"]
+
+
 def test_internal_endpoints_need_the_internal_credential(identity, make_tenant):
     tenant = make_tenant()
     for headers in ({}, {"Authorization": "Bearer wrong"}, tenant.auth()):
@@ -82,7 +101,7 @@ def test_a_registered_tenant_without_a_database_is_a_clear_404(identity):
     identity.put(
         "/identity/internal/tenants/no-database",
         headers=INTERNAL,
-        json={"display_name": "X", "cnpj": "11222333000181", "plan": "empresa", "modules": []},
+        json={"display_name": "X", "cnpj": valid_cnpj(901), "plan": "empresa", "modules": []},
     )
     response = identity.post(
         "/identity/v1/auth/login",

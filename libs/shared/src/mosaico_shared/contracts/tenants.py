@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from mosaico_shared.brazil import CNPJ, CPF, PhoneBR
+from mosaico_shared.schemas import RequestBody
 from mosaico_shared.tenancy.names import TENANT_SLUG_PATTERN
 
 MODULES = ("identity", "crm", "commerce", "finance", "payments", "notifications")
 
 
-class PlanLimits(BaseModel):
+class PlanLimits(RequestBody):
     """What a plan allows; ``None`` means unlimited."""
-
-    model_config = ConfigDict(extra="forbid")
 
     max_users: int | None = Field(default=None, ge=0)
     max_products: int | None = Field(default=None, ge=0)
     max_transactions: int | None = Field(default=None, ge=0, description="per month")
 
 
-class TenantUpsert(BaseModel):
+class TenantUpsert(RequestBody):
     """What the operator tells identity about a tenant (PUT, idempotent)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     display_name: str = Field(min_length=1, max_length=200, examples=["Acme Comércio LTDA"])
     cnpj: CNPJ
@@ -49,10 +46,8 @@ class TenantRecord(TenantUpsert):
     )
 
 
-class FirstAdmin(BaseModel):
+class FirstAdmin(RequestBody):
     """The tenant's first administrator, created once by the operator."""
-
-    model_config = ConfigDict(extra="forbid")
 
     full_name: str = Field(min_length=1, max_length=100, examples=["Maria Souza"])
     cpf: CPF
