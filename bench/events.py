@@ -118,8 +118,8 @@ class Pipeline:
                 self.done.set()
 
         settings = _settings(nats_url, events_consumer_concurrency=16, events_consumer_batch=64)
-        self.orders_db = TenantDatabases(postgres.app_url, "orders", pool_size=8, max_overflow=4)
-        self.ledger_db = TenantDatabases(postgres.app_url, "ledger", pool_size=16, max_overflow=4)
+        self.orders_db = TenantDatabases(postgres.app_url, "orders")  # a pod's default budget
+        self.ledger_db = TenantDatabases(postgres.app_url, "ledger")
         self.orders = EventBackbone(settings, "orders", outbox=BenchOutbox)
         self.ledger = EventBackbone(settings, "ledger", consumers=[consumer])
 

@@ -183,6 +183,15 @@ def load_generator() -> str:
     return "wrk" if shutil.which("wrk") else "httpx"
 
 
+#: wrk's summary as one JSON line (every wrk script here ends with it).
+WRK_DONE = """done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout + e.status))
+end"""
+
+
 def _wrk_script(load: Load) -> str:
     lines = [f"wrk.method = [==[{load.method}]==]"]
     headers = dict(load.headers)
@@ -190,14 +199,7 @@ def _wrk_script(load: Load) -> str:
         lines.append(f"wrk.body = [==[{json.dumps(load.json_body)}]==]")
         headers["Content-Type"] = "application/json"
     lines += [f"wrk.headers[ [==[{k}]==] ] = [==[{v}]==]" for k, v in headers.items()]
-    lines.append(
-        """done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout + e.status))
-end"""
-    )
+    lines.append(WRK_DONE)
     return "\n".join(lines) + "\n"
 
 

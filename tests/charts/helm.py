@@ -27,6 +27,9 @@ ALL_CHARTS = ("mosaico-lib", *MODULE_CHARTS, "mosaico-operator", "mosaico")
 PROJECT_CRDS = REPO_ROOT / "manifests" / "crds"
 THIRD_PARTY_CRDS = Path(__file__).parent / "third_party_crds"
 VALUES = Path(__file__).parent / "values"
+#: Every Secret the charts would generate, named as made beforehand: offline, helm cannot
+#: read generated values back, and the charts refuse to invent new ones.
+EXISTING_SECRETS = VALUES / "existing-secrets.yaml"
 
 # API groups the full render needs that a bare cluster does not serve.
 MONITORING = "monitoring.coreos.com/v1"
@@ -69,11 +72,12 @@ class Helm:
         api_versions: Sequence[str] = (),
         namespace: str = "mosaico",
         release: str = "mosaico",
+        existing_secrets: bool = True,
     ) -> list[dict[str, Any]]:
         """`helm template` as a list of objects."""
         return parse(self.template_text(chart, values=values, set_values=set_values,
                                         api_versions=api_versions, namespace=namespace,
-                                        release=release))  # fmt: skip
+                                        release=release, existing_secrets=existing_secrets))  # fmt: skip
 
     def template_text(
         self,
@@ -84,9 +88,11 @@ class Helm:
         api_versions: Sequence[str] = (),
         namespace: str = "mosaico",
         release: str = "mosaico",
+        existing_secrets: bool = True,
     ) -> str:
+        """`helm template`, naming EXISTING_SECRETS first unless ``existing_secrets`` is off."""
         args = ["template", release, self.chart(chart), "--namespace", namespace]
-        for path in values:
+        for path in [*([EXISTING_SECRETS] if existing_secrets else []), *values]:
             args += ["--values", str(path)]
         for value in set_values:
             args += ["--set", value]

@@ -18,7 +18,7 @@ from tests.fixtures.kube import REPO_ROOT
 
 KIND = REPO_ROOT / "manifests" / "kind"
 NODE_TRAEFIK = REPO_ROOT / "tests" / "fixtures" / "node_manifests" / "traefik.yaml"
-DEV_VALUES = [KIND / "values-dev.yaml", KIND / "values-live.yaml"]
+DEV_VALUES = [KIND / "values-dev.yaml", KIND / "values-live.yaml", KIND / "values-secrets.yaml"]
 SAMPLES = [
     REPO_ROOT / "manifests" / "samples" / "plans.yaml",
     REPO_ROOT / "manifests" / "samples" / "tenant.yaml",
@@ -27,7 +27,32 @@ SAMPLES = [
 
 @pytest.fixture(scope="module")
 def dev_render(helm: Helm) -> list[dict[str, Any]]:
-    return helm.template(values=DEV_VALUES, api_versions=[MONITORING, CNPG])
+    """What `tilt up` renders: offline, with the Secrets tools/dev-secrets makes."""
+    return helm.template(values=DEV_VALUES, api_versions=[MONITORING, CNPG], existing_secrets=False)
+
+
+def test_tilt_renders_with_the_secrets_it_makes_beforehand(
+    dev_render: list[dict[str, Any]],
+) -> None:
+    tiltfile = (REPO_ROOT / "Tiltfile").read_text()
+    assert "local('tools/dev-secrets %s' % NAMESPACE)" in tiltfile
+    assert tiltfile.index("tools/dev-secrets") < tiltfile.index("k8s_yaml(helm(")
+    assert "manifests/kind/values-secrets.yaml" in tiltfile
+    named_secrets = yaml.safe_load((KIND / "values-secrets.yaml").read_text())["global"][
+        "existingSecrets"
+    ]
+    assert all(name == own for name, own in named_secrets.items())
+    script = (REPO_ROOT / "tools" / "dev-secrets").read_text()
+    recipes = set(re.findall(r"^    ([a-z-]+)\) args=", script, re.MULTILINE))
+    for name in named_secrets:
+        assert name in recipes or name.startswith("mosaico-postgres-"), name
+    referenced = {
+        e["valueFrom"]["secretKeyRef"]["name"]
+        for d in of_kind(dev_render, "Deployment")
+        for e in d["spec"]["template"]["spec"]["containers"][0].get("env", [])
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    assert referenced == set(named_secrets) - {"mosaico-postgres-mosaico-operator"}
 
 
 def test_kind_maps_the_laptops_http_ports_to_traefik() -> None:
@@ -61,7 +86,7 @@ def test_the_dev_values_run_local_images_on_cloudnativepg(dev_render: list[dict[
     database = named(dev_render, "Database", "mosaico-postgres-identity-platform")["spec"]
     assert database == {
         "name": "identity_platform",
-        "owner": "app",
+        "owner": "identity",
         "cluster": {"name": "mosaico-postgres"},
     }
     assert (

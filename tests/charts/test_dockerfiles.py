@@ -177,6 +177,17 @@ def test_the_command_starts_the_right_program(
         assert {int(argv[argv.index("--port") + 1])} == container_ports[image]
 
 
+@pytest.mark.parametrize("image", IMAGES)
+def test_no_image_believes_forwarded_headers_from_everyone(image: str) -> None:
+    """uvicorn then takes FORWARDED_ALLOW_IPS (the chart's forwardedAllowIps), else only
+    127.0.0.1: an image run outside the chart trusts no proxy."""
+    dockerfile = Dockerfile.parse(IMAGES[image])
+    for stage in dockerfile.stages:
+        for keyword, argument in stage.instructions:
+            assert "forwarded-allow-ips" not in argument, (stage.name, keyword)
+            assert "FORWARDED_ALLOW_IPS" not in argument, (stage.name, keyword)
+
+
 def test_the_build_context_holds_only_the_workspace() -> None:
     rules = [
         r

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ from mosaico_shared.contracts.tenants import MODULES
 from tests.charts.helm import (
     CHARTS,
     CNPG,
+    EXISTING_SECRETS,
     MODULE_CHARTS,
     MONITORING,
     VALUES,
@@ -23,6 +23,7 @@ from tests.charts.helm import (
     named,
     of_kind,
 )
+from tests.fixtures.kube import REPO_ROOT
 from tools.chartgen import annotations
 from tools.chartgen import generate as chartgen
 
@@ -153,6 +154,65 @@ def test_the_operator_settings_match_what_it_reads(default_render: list[dict[str
     assert str(OperatorSettings.model_fields["backup_dir"].default) in mounts
 
 
+def _operator_rules(objects: list[dict[str, Any]], *, release: str) -> dict[str, list[Any]]:
+    """``Kind name`` (the release prefix taken off) -> rules, for the operator's roles."""
+    prefix = f"{release}-" if release else ""
+    return {
+        f"{o['kind']} {o['metadata']['name'].removeprefix(prefix)}": o["rules"]
+        for o in objects
+        if o["kind"] in ("Role", "ClusterRole")
+        and o["metadata"]["name"].startswith(f"{prefix}mosaico-operator")
+    }
+
+
+def test_the_operator_rbac_of_the_chart_is_the_one_the_operator_tests_run_with(
+    default_render: list[dict[str, Any]],
+) -> None:
+    manifests = list(
+        yaml.safe_load_all((REPO_ROOT / "manifests" / "operator-rbac.yaml").read_text())
+    )
+    rendered = _operator_rules(default_render, release="mosaico")
+    assert rendered == _operator_rules(manifests, release="")
+    assert set(rendered) == {
+        "ClusterRole mosaico-operator-kopf", "ClusterRole mosaico-operator", "Role mosaico-operator"
+    }  # fmt: skip
+
+
+def test_the_operator_rbac_lets_it_watch_secrets_exactly_where_it_watches_them(
+    full_render: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator reads Secrets from an index fed by watches in the namespaces it is
+    told (MOSAICO_SECRET_NAMESPACES): list and watch there, no Secret anywhere else."""
+    from mosaico_operator.settings import OperatorSettings
+
+    spec = named(full_render, "Deployment", "mosaico-operator")["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in spec["containers"][0]["env"]}
+    monkeypatch.setenv("MOSAICO_SECRET_NAMESPACES", env["MOSAICO_SECRET_NAMESPACES"])
+    watched = OperatorSettings().watched_secret_namespaces
+    assert watched == ["databases", "mosaico"]
+
+    roles = {
+        (r["metadata"]["namespace"], r["metadata"]["name"]): r for r in of_kind(full_render, "Role")
+    }
+    secret_verbs: dict[str, set[str]] = {}
+    for binding in of_kind(full_render, "RoleBinding"):
+        if {"kind": "ServiceAccount", "name": "mosaico-operator", "namespace": "mosaico"} not in (
+            binding["subjects"]
+        ):
+            continue
+        namespace = binding["metadata"]["namespace"]
+        for rule in roles[(namespace, binding["roleRef"]["name"])]["rules"]:
+            if "secrets" in rule["resources"]:
+                secret_verbs.setdefault(namespace, set()).update(rule["verbs"])
+    assert sorted(secret_verbs) == watched
+    assert secret_verbs["databases"] == {"list", "watch"}
+    assert {"list", "watch"} <= secret_verbs["mosaico"]
+    assert "get" not in secret_verbs["mosaico"]  # never one Secret by name
+    for cluster_role in of_kind(full_render, "ClusterRole"):
+        for rule in cluster_role["rules"]:
+            assert "secrets" not in rule.get("resources", []), cluster_role["metadata"]["name"]
+
+
 # --- settings wiring -----------------------------------------------------------------------
 
 
@@ -161,9 +221,11 @@ def test_settings_come_from_a_config_map_and_secrets_from_references(
 ) -> None:
     crm = named(default_render, "Deployment", "crm")["spec"]["template"]["spec"]["containers"][0]
     assert crm["envFrom"] == [{"configMapRef": {"name": "crm-config"}}]
-    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in crm["env"]}
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in crm["env"] if "valueFrom" in e}
     assert env["MOSAICO_DATABASE_URL"] == {"name": "mosaico-database", "key": "url"}
     assert set(env) == {"MOSAICO_DATABASE_URL"}  # no shared internal credential
+    # The one plain value besides the ConfigMap: whom uvicorn believes forwarded headers from.
+    assert [e["name"] for e in crm["env"] if "valueFrom" not in e] == ["FORWARDED_ALLOW_IPS"]
     config = named(default_render, "ConfigMap", "crm-config")["data"]
     assert config["MOSAICO_IDENTITY_URL"] == "http://identity:8000"
     assert config["MOSAICO_LOG_LEVEL"] == "INFO"
@@ -177,7 +239,9 @@ def test_settings_come_from_a_config_map_and_secrets_from_references(
     assert full_identity["MOSAICO_ACCESS_TOKEN_TTL_SECONDS"] == "600"
     assert full_identity["MOSAICO_NATS_URL"] == "nats://nats.nats.svc:4222"
     full_crm = named(full_render, "Deployment", "crm")["spec"]["template"]["spec"]["containers"][0]
-    secret_env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in full_crm["env"]}
+    secret_env = {
+        e["name"]: e["valueFrom"]["secretKeyRef"] for e in full_crm["env"] if "valueFrom" in e
+    }
     assert secret_env["MOSAICO_SMTP_PASSWORD"] == {"name": "crm-smtp", "key": "password"}
 
 
@@ -192,12 +256,8 @@ def test_a_config_change_rolls_the_pods(helm: Helm) -> None:
 def test_no_shared_internal_secret_exists_and_no_pod_mounts_the_default_token(
     default_render: list[dict[str, Any]],
 ) -> None:
-    # Only the module-owned keys the charts generate (nothing shared between callers).
-    assert sorted(o["metadata"]["name"] for o in of_kind(default_render, "Secret")) == [
-        "event-sealing-key",
-        "identity-signing-key",
-        "notifications-provider-secrets",
-    ]
+    # Offline, the generated Secrets are the ones made beforehand: the chart renders none.
+    assert of_kind(default_render, "Secret") == []
     for name, pod in pod_specs(default_render):
         if name != "mosaico-operator":
             assert pod["automountServiceAccountToken"] is False, name
@@ -271,51 +331,49 @@ def test_the_modules_the_chart_knows_are_the_platforms() -> None:
     assert tuple(listed) == MODULES
 
 
-def test_identity_encrypts_its_signing_keys_with_a_generated_kept_passphrase(
+def secret_refs(objects: list[dict[str, Any]], variable: str) -> dict[str, Any]:
+    """Each workload's Secret reference for ``variable`` (None where it has none)."""
+    return {
+        name: next(
+            (e["valueFrom"] for e in pod["containers"][0].get("env", []) if e["name"] == variable),
+            None,
+        )
+        for name, pod in pod_specs(objects)
+    }
+
+
+OWN = yaml.safe_load(EXISTING_SECRETS.read_text())["global"]["existingSecrets"]
+
+
+def test_only_identity_holds_its_signing_key_passphrase(
     default_render: list[dict[str, Any]],
 ) -> None:
-    secret = named(default_render, "Secret", "identity-signing-key")
-    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
-    assert len(base64.b64decode(secret["data"]["passphrase"])) == 48
-    for name, pod in pod_specs(default_render):
-        refs = {e["name"]: e.get("valueFrom") for e in pod["containers"][0].get("env", [])}
-        passphrase = refs.get("MOSAICO_SIGNING_KEY_PASSPHRASE")
-        if name == "identity":
-            assert passphrase == {
-                "secretKeyRef": {"name": "identity-signing-key", "key": "passphrase"}
-            }
-        else:
-            assert passphrase is None, name
+    """The Secret itself is generated on a cluster (tests/charts/test_install.py)."""
+    refs = secret_refs(default_render, "MOSAICO_SIGNING_KEY_PASSPHRASE")
+    assert refs.pop("identity") == {
+        "secretKeyRef": {"name": OWN["identity-signing-key"], "key": "passphrase"}
+    }
+    assert set(refs.values()) == {None}
 
 
-def test_identity_seals_event_tokens_with_a_generated_kept_key_no_other_module_holds(
+def test_only_identity_and_notifications_hold_the_event_sealing_key(
     default_render: list[dict[str, Any]],
 ) -> None:
-    secret = named(default_render, "Secret", "event-sealing-key")
-    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
-    assert len(base64.b64decode(secret["data"]["keys"])) == 48
-    for name, pod in pod_specs(default_render):
-        refs = {e["name"]: e.get("valueFrom") for e in pod["containers"][0].get("env", [])}
-        keys = refs.get("MOSAICO_EVENT_SEALING_KEYS")
-        if name in ("identity", "notifications"):  # identity seals, notifications opens
-            assert keys == {"secretKeyRef": {"name": "event-sealing-key", "key": "keys"}}, name
-        else:
-            assert keys is None, name
+    refs = secret_refs(default_render, "MOSAICO_EVENT_SEALING_KEYS")
+    sealing = {"secretKeyRef": {"name": OWN["event-sealing-key"], "key": "keys"}}
+    # identity seals, notifications opens (its extraSecretEnv follows the same name).
+    assert refs.pop("identity") == refs.pop("notifications") == sealing
+    assert set(refs.values()) == {None}
 
 
-def test_notifications_seals_provider_secrets_with_a_generated_kept_key(
+def test_only_notifications_holds_the_provider_secrets_key(
     default_render: list[dict[str, Any]],
 ) -> None:
-    secret = named(default_render, "Secret", "notifications-provider-secrets")
-    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
-    assert len(base64.b64decode(secret["data"]["key"])) == 48
-    for name, pod in pod_specs(default_render):
-        refs = {e["name"]: e.get("valueFrom") for e in pod["containers"][0].get("env", [])}
-        key = refs.get("MOSAICO_PROVIDER_SECRETS_KEY")
-        if name == "notifications":
-            assert key == {"secretKeyRef": {"name": "notifications-provider-secrets", "key": "key"}}
-        else:
-            assert key is None, name
+    refs = secret_refs(default_render, "MOSAICO_PROVIDER_SECRETS_KEY")
+    assert refs.pop("notifications") == {
+        "secretKeyRef": {"name": OWN["notifications-provider-secrets"], "key": "key"}
+    }
+    assert set(refs.values()) == {None}
 
 
 def test_every_module_is_told_where_nats_is_by_default(
@@ -326,22 +384,38 @@ def test_every_module_is_told_where_nats_is_by_default(
         assert config["MOSAICO_NATS_URL"] == "nats://nats.nats.svc:4222", module
 
 
-def test_any_module_can_ask_for_generated_secrets(helm: Helm) -> None:
+def test_a_render_that_cannot_see_the_cluster_refuses_to_invent_secrets(helm: Helm) -> None:
+    """helm template (a GitOps render) would make a new passphrase on every render, after
+    which identity could not open its signing keys: it fails, naming what to do."""
+    with pytest.raises(AssertionError) as failure:
+        helm.template(existing_secrets=False)
+    message = str(failure.value)
+    assert "cannot see the cluster" in message
+    assert "global.existingSecrets" in message
+    # Each generated Secret fails alone until it is named.
+    own = dict(OWN)
+    own.pop("event-sealing-key")
+    with pytest.raises(AssertionError, match=r"Secret event-sealing-key .*keys: keys"):
+        helm.template(existing_secrets=False, set_values=[
+            f"global.existingSecrets.{name}={value}" for name, value in own.items()
+        ])  # fmt: skip
+
+
+def test_any_module_can_ask_for_generated_secrets_and_name_its_own(helm: Helm) -> None:
     objects = helm.template(set_values=[
         "crm.generatedSecretEnv.MOSAICO_WEBHOOK_KEY.name=crm-keys",
         "crm.generatedSecretEnv.MOSAICO_WEBHOOK_KEY.key=webhook",
-        "crm.generatedSecretEnv.MOSAICO_EXPORT_KEY.name=crm-keys",
-        "crm.generatedSecretEnv.MOSAICO_EXPORT_KEY.key=export",
+        "global.existingSecrets.crm-keys=team-crm-keys",
     ])  # fmt: skip
-    secret = named(objects, "Secret", "crm-keys")
-    assert sorted(secret["data"]) == ["export", "webhook"]
-    assert secret["data"]["export"] != secret["data"]["webhook"]
-    crm = named(objects, "Deployment", "crm")["spec"]["template"]["spec"]["containers"][0]
-    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in crm["env"]}
-    assert refs["MOSAICO_EXPORT_KEY"] == {"name": "crm-keys", "key": "export"}
-
-
-# --- databases -------------------------------------------------------------------------------
+    assert of_kind(objects, "Secret") == []
+    assert secret_refs(objects, "MOSAICO_WEBHOOK_KEY")["crm"] == {
+        "secretKeyRef": {"name": "team-crm-keys", "key": "webhook"}
+    }
+    with pytest.raises(AssertionError, match="Secret crm-keys "):
+        helm.template(set_values=[
+            "crm.generatedSecretEnv.MOSAICO_WEBHOOK_KEY.name=crm-keys",
+            "crm.generatedSecretEnv.MOSAICO_WEBHOOK_KEY.key=webhook",
+        ])  # fmt: skip
 
 
 def test_cloudnativepg_is_shared_by_default_and_dedicated_on_request(
@@ -351,31 +425,113 @@ def test_cloudnativepg_is_shared_by_default_and_dedicated_on_request(
     assert set(clusters) == {"mosaico-postgres", "crm-postgres"}
     assert clusters["mosaico-postgres"]["instances"] == 3
     assert clusters["crm-postgres"]["storage"] == {"size": "50Gi"}
-    assert all(spec["enableSuperuserAccess"] for spec in clusters.values())
+    # Nobody logs in as the superuser: not the modules, not the operator.
+    assert not any(spec["enableSuperuserAccess"] for spec in clusters.values())
 
-    def database_secret(module: str) -> dict[str, str]:
-        container = named(full_render, "Deployment", module)["spec"]["template"]["spec"][
-            "containers"
-        ][0]
-        return next(
-            e["valueFrom"]["secretKeyRef"]
-            for e in container["env"]
-            if e["name"] == "MOSAICO_DATABASE_URL"
-        )
 
-    assert database_secret("identity") == {"name": "mosaico-postgres-app", "key": "uri"}
-    assert database_secret("crm") == {"name": "crm-postgres-app", "key": "uri"}
-    admin = named(full_render, "Module", "crm")["spec"]["database"]["adminSecretRef"]
-    assert admin == {"name": "crm-postgres-superuser", "namespace": "mosaico", "key": "uri"}
+def database_secret(objects: list[dict[str, Any]], module: str) -> dict[str, str]:
+    refs = secret_refs(objects, "MOSAICO_DATABASE_URL")[module]
+    return dict(refs["secretKeyRef"])
+
+
+def managed_roles(cluster: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
+
+
+def test_each_module_logs_in_as_its_own_role_and_the_operator_as_mosaico_operator(
+    full_render: list[dict[str, Any]],
+) -> None:
+    """One role per module on each Cluster; a module's pods take their DSN from that
+    role's Secret, the Module object gives the operator mosaico_operator's."""
+    for cluster_name, modules in (
+        ("mosaico-postgres", [m for m in MODULE_CHARTS if m != "crm"]),
+        ("crm-postgres", ["crm"]),
+    ):
+        roles = managed_roles(named(full_render, "Cluster", cluster_name))
+        assert set(roles) == {*modules, "mosaico_operator"}
+        operator_secret = OWN[f"{cluster_name}-mosaico-operator"]
+        assert roles["mosaico_operator"]["passwordSecret"] == {"name": operator_secret}
+        for module in modules:
+            secret = OWN[f"{cluster_name}-{module}"]
+            assert roles[module]["passwordSecret"] == {"name": secret}, module
+            assert database_secret(full_render, module) == {"name": secret, "key": "uri"}
+            database = named(full_render, "Module", module)["spec"]["database"]
+            assert database["owner"] == module
+            assert database["adminSecretRef"] == {
+                "name": operator_secret, "namespace": "mosaico", "key": "uri"}  # fmt: skip
+    identity_platform = named(full_render, "Database", "mosaico-postgres-identity-platform")
+    assert identity_platform["spec"]["owner"] == "identity"
+
+
+def test_the_operator_role_creates_databases_and_roles_and_is_no_superuser(
+    full_render: list[dict[str, Any]],
+) -> None:
+    for cluster in of_kind(full_render, "Cluster"):
+        roles = managed_roles(cluster)
+        operator = roles.pop("mosaico_operator")
+        assert operator["login"] is True
+        assert operator["superuser"] is False
+        assert operator["createdb"] is True
+        assert operator["createrole"] is True
+        # A member of every module role: it creates, dumps and drops their databases.
+        assert sorted(operator["inRoles"]) == sorted(roles)
+        for name, role in roles.items():
+            assert role["login"] is True, name
+            assert (role["superuser"], role["createdb"], role["createrole"]) == (False,) * 3, name
+            assert "inRoles" not in role, name
+
+
+def test_role_secrets_are_generated_with_their_dsn_unless_named(helm: Helm) -> None:
+    """Without a name in global.existingSecrets, a role's Secret is generated on the
+    cluster like the others; offline that fails instead of inventing a password."""
+    own = {k: v for k, v in OWN.items() if k != "mosaico-postgres-finance"}
+    with pytest.raises(AssertionError, match=r"Secret mosaico-postgres-finance .*password"):
+        helm.template(
+            existing_secrets=False, api_versions=[CNPG],
+            set_values=["global.database.provider=cnpg",
+                        *(f"global.existingSecrets.{k}={v}" for k, v in own.items())],
+        )  # fmt: skip
+
+
+def test_every_module_pod_gets_the_connection_budget(default_render: list[dict[str, Any]]) -> None:
+    for module in MODULE_CHARTS:
+        config = named(default_render, "ConfigMap", f"{module}-config")["data"]
+        assert config["MOSAICO_DB_CONNECTION_BUDGET"] == "20", module
+        assert "MOSAICO_DATABASE_HOST" not in config, module
+    assert of_kind(default_render, "Pooler") == []
+
+
+def test_with_the_pooler_the_modules_connect_through_pgbouncer_in_transaction_mode(
+    helm: Helm,
+) -> None:
+    objects = helm.template(
+        api_versions=[CNPG],
+        set_values=["global.database.provider=cnpg", "global.database.cnpg.pooler.enabled=true",
+                    "global.database.connectionBudget=12", "finance.database.dedicatedCluster=true",
+                    "global.existingSecrets.finance-postgres-finance=finance-db",
+                    "global.existingSecrets.finance-postgres-mosaico-operator=finance-db-admin"],
+    )  # fmt: skip
+    pooler = named(objects, "Pooler", "mosaico-postgres-pooler-rw")["spec"]
+    assert pooler["cluster"] == {"name": "mosaico-postgres"}
+    assert (pooler["type"], pooler["pgbouncer"]["poolMode"]) == ("rw", "transaction")
+    for module in MODULE_CHARTS:
+        config = named(objects, "ConfigMap", f"{module}-config")["data"]
+        assert config["MOSAICO_DB_CONNECTION_BUDGET"] == "12", module
+        if module == "finance":  # its own Cluster: no pooler in front of it
+            assert "MOSAICO_DATABASE_HOST" not in config
+            continue
+        assert config["MOSAICO_DATABASE_HOST"] == "mosaico-postgres-pooler-rw.mosaico.svc:5432"
+        assert config["MOSAICO_DB_TRANSACTION_POOLER"] == "true"
+    # The operator creates and drops databases: it keeps talking to the Cluster itself.
+    operator = named(objects, "Deployment", "mosaico-operator")
+    env = json.dumps(operator["spec"]["template"]["spec"]["containers"][0].get("env", []))
+    assert "pooler" not in env
 
 
 def test_an_external_database_is_read_from_a_secret(default_render: list[dict[str, Any]]) -> None:
     assert of_kind(default_render, "Cluster") == []
     admin = named(default_render, "Module", "finance")["spec"]["database"]["adminSecretRef"]
     assert admin == {"name": "mosaico-database", "namespace": "mosaico", "key": "adminUrl"}
-
-
-# --- the Module objects ------------------------------------------------------------------------
 
 
 def test_each_module_registers_itself_for_the_operator(
@@ -490,6 +646,26 @@ def test_the_gateway_api_route_matches_the_ingress(full_render: list[dict[str, A
     }
     assert routed == ingress_paths(full_render)
     assert routed["/finance/reports"] == "finance"
+
+
+def test_modules_believe_forwarded_headers_only_from_the_ingress_controllers_range(
+    helm: Helm, default_render: list[dict[str, Any]]
+) -> None:
+    def allowed(objects: list[dict[str, Any]]) -> dict[str, str]:
+        return {
+            name: next(e["value"] for e in pod["containers"][0]["env"]
+                       if e["name"] == "FORWARDED_ALLOW_IPS")
+            for name, pod in pod_specs(objects) if name != "mosaico-operator"
+        }  # fmt: skip
+
+    assert allowed(default_render) == dict.fromkeys(MODULE_CHARTS, "10.244.0.0/16")
+    changed = allowed(helm.template(set_values=["crm.forwardedAllowIps=10.42.0.0/16\\,fd00::/8"]))
+    assert changed["crm"] == "10.42.0.0/16,fd00::/8"
+    assert changed["finance"] == "10.244.0.0/16"
+    # Trusting every peer would let any client claim any address.
+    for everyone in ("*", "10.0.0.0/8\\,*"):
+        with pytest.raises(AssertionError, match="forwardedAllowIps"):
+            helm.template(set_values=[f"crm.forwardedAllowIps={everyone}"])
 
 
 def test_network_policies_admit_only_the_platform_the_ingress_and_prometheus(
@@ -692,6 +868,7 @@ def test_the_operator_chart_ships_the_crds_of_manifests() -> None:
         ("identity.metrics.prometheusRule.errorRatio=5", "errorRatio"),
         ("ingress.rateLimit.period=often", "period"),
         ("crm.replicaz=3", "replicaz"),
+        ("global.database.connectionBudget=64", "connectionBudget"),
     ],
 )
 def test_the_schemas_refuse_values_that_cannot_work(

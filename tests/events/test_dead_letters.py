@@ -4,6 +4,8 @@ replays it, and a replay after the fix applies it once."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -11,7 +13,11 @@ import nats
 import pytest
 from fastapi.testclient import TestClient
 from mosaico_finance.main import create_app
+from mosaico_finance.models import ConsumedEvent
+from mosaico_shared.contracts.payments import PaymentSucceeded
+from mosaico_shared.events.consumer import EventConsumer
 from mosaico_shared.events.envelope import new_envelope
+from mosaico_shared.events.settings import EventSettings
 from prometheus_client import REGISTRY
 
 from tests.events.conftest import (
@@ -20,6 +26,7 @@ from tests.events.conftest import (
     incomes,
     open_bank_account,
     payer_tenant,
+    running_backbone,
     running_payments,
 )
 from tests.events.payments import confirm_payment
@@ -167,3 +174,48 @@ def test_without_nats_the_api_says_so_and_readiness_does_not_fail(finance_withou
     assert ready.status_code == 200, ready.text
     metrics = finance_without_nats.get("/finance/metrics").text
     assert 'mosaico_events_nats_connected{module="finance"} 0.0' in metrics
+
+
+class OneTenantConsumer(EventConsumer):
+    """A consumer that reads one tenant's events only (the stream holds every test's)."""
+
+    def __init__(self, name: str, tenant: str) -> None:
+        super().__init__(name, processed=ConsumedEvent)
+        self.tenant = tenant
+
+    def subjects(self) -> list[str]:
+        return [subject.replace(".*.", f".{self.tenant}.", 1) for subject in super().subjects()]
+
+
+async def test_a_message_whose_last_delivery_gets_no_answer_is_dead_lettered(postgres, nats_server):
+    """The replica holding the last delivery hangs (or died): JetStream's advisory, not
+    the handler, is what sends the message to the dead-letter stream."""
+    tenant = payer_tenant(postgres)
+    stuck = OneTenantConsumer("stuck", tenant)
+    never = asyncio.Event()
+
+    @stuck.handles(PaymentSucceeded)
+    async def hang(session, event) -> None:
+        await never.wait()
+
+    try:
+        async with running_backbone(postgres, nats_server.url, "finance", consumers=[stuck]) as rb:
+            async with running_payments(postgres, nats_server.url) as payments:
+                event_id = await confirm_payment(payments.databases, tenant, amount="12.34")
+
+            async def found():
+                return await rb.backbone.dead_letters.list(tenant=tenant) or None
+
+            [letter] = await eventually(found, what="the unanswered message's dead letter")
+            never.set()
+    finally:
+        nc = await nats.connect(nats_server.url)
+        with contextlib.suppress(Exception):
+            await nc.jetstream().delete_consumer(EventSettings().events_stream, "finance-stuck")
+        await nc.close()
+    assert letter.consumer == "finance-stuck"
+    assert letter.attempts == 3  # events_max_deliver in these tests
+    assert "no answer after 3 deliveries" in letter.error
+    assert letter.event is not None
+    assert letter.event["id"] == str(event_id)
+    assert incomes(postgres, tenant) == []

@@ -1,5 +1,5 @@
-"""The operator against a real API server, a real PostgreSQL, the real identity service
-and real onboarding endpoints; it runs as ``python -m mosaico_operator`` with the
+"""The operator against a real API server, a real PostgreSQL, the real identity, crm
+and finance services and real onboarding endpoints; it runs as ``python -m mosaico_operator`` with the
 service account and RBAC of ``manifests/operator-rbac.yaml``."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from kubernetes import client
+from mosaico_devstack.nats import LocalNats
 from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
 
@@ -22,6 +23,7 @@ from tests.operator.objects import (
     CRDS,
     NAMESPACE,
     RBAC,
+    REAL_MODULES,
     STAND_IN_MODULES,
     RunningOperator,
     Tenants,
@@ -67,7 +69,8 @@ def objects(api: client.ApiClient) -> client.CustomObjectsApi:
 def module_services(
     postgres: LocalPostgres, identity_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """crm, commerce, finance, payments and notifications stand-ins; yields their URL."""
+    """Stand-ins for the modules not built yet (and for crm, where no Kubernetes is
+    involved); yields their URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -117,6 +120,38 @@ def crm_service(
 
 
 @pytest.fixture(scope="session")
+def finance_service(
+    postgres: LocalPostgres,
+    identity_server: str,
+    nats_server: LocalNats,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """The real finance service: its own role, its migrations, its default categories
+    seeded at onboarding, its events on the session's NATS."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MOSAICO_DATABASE_URL": postgres.module_url("finance"),
+        **internal_auth_env("finance"),
+        "MOSAICO_IDENTITY_URL": identity_server,
+        "MOSAICO_NATS_URL": nats_server.url,
+        "MOSAICO_TENANT_STATUS_TTL_SECONDS": "0.2",
+    }
+    log = tmp_path_factory.mktemp("finance") / "finance.log"
+    process = start_process(
+        [sys.executable, "-m", "uvicorn", "mosaico_finance.main:app",
+         "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        env, log,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/finance/healthz", timeout=180, alive=process)
+        yield base
+    finally:
+        stop_process(process)
+
+
+@pytest.fixture(scope="session")
 def platform(
     kube: KubeCluster,
     crds: list[str],
@@ -124,9 +159,15 @@ def platform(
     identity_server: str,
     module_services: str,
     crm_service: str,
+    finance_service: str,
 ) -> dict[str, str]:
-    """identity and crm are the real services, the other modules stand-ins."""
-    urls = {"identity": identity_server, "crm": crm_service, "modules": module_services}
+    """identity, crm and finance are the real services, the other modules stand-ins."""
+    urls = {
+        "identity": identity_server,
+        "crm": crm_service,
+        "finance": finance_service,
+        "modules": module_services,
+    }
     install_platform(kube, postgres, urls)
     return urls
 
@@ -141,6 +182,7 @@ def own_cluster(
     postgres: LocalPostgres,
     identity_server: str,
     crm_service: str,
+    finance_service: str,
     module_services: str,
 ) -> Iterator[KubeCluster]:
     """A control plane for one test module, with the platform installed (and the peering
@@ -148,7 +190,12 @@ def own_cluster(
     nothing else, and the session's operator never sees these."""
     with control_plane(ensure_test_binaries(), tmp_path_factory.mktemp("own-kube")) as kube:
         kube.apply_crds(*sorted(CRDS.glob("*.yaml")))
-        urls = {"identity": identity_server, "crm": crm_service, "modules": module_services}
+        urls = {
+            "identity": identity_server,
+            "crm": crm_service,
+            "finance": finance_service,
+            "modules": module_services,
+        }
         install_platform(kube, postgres, urls)
         peering = {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering"}
         apply(kube, {**peering, "metadata": {"name": PEERING}})
@@ -159,13 +206,10 @@ def install_platform(kube: KubeCluster, postgres: LocalPostgres, urls: dict[str,
     """Namespace, admin Secret, Modules and Plans, as the charts would install them."""
     kube.kubectl("create", "namespace", NAMESPACE, check=False)
     secret = admin_secret(postgres)
-    modules = [
-        module_object("identity", urls["identity"], owner="identity"),
-        module_object("crm", urls["crm"], owner="crm"),
-    ]
-    modules += [module_object(m, urls["modules"]) for m in STAND_IN_MODULES if m != "crm"]
+    modules = [module_object(m, urls[m], owner=m) for m in REAL_MODULES]
+    modules += [module_object(m, urls["modules"]) for m in STAND_IN_MODULES]
     plans = [
-        plan_object("empresa", ["identity", *STAND_IN_MODULES], maxUsers=20, maxProducts=5000),
+        plan_object("empresa", [*REAL_MODULES, *STAND_IN_MODULES], maxUsers=20, maxProducts=5000),
         plan_object("lojista", ["identity", "commerce", "finance"], maxUsers=3, maxProducts=500),
     ]
     apply(kube, secret, *modules, *plans)

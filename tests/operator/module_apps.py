@@ -1,6 +1,10 @@
-"""Stand-ins for the modules that are not built yet: each is the real shared service
-app with the real onboarding endpoint and a one-table migration, all in one process
-(``uvicorn tests.operator.module_apps:app``), dispatched by URL prefix."""
+"""Stand-ins for modules: each is the real shared service app with the real onboarding
+endpoint and a one-table migration, all in one process
+(``uvicorn tests.operator.module_apps:app``), dispatched by URL prefix.
+
+The operator's tests onboard the real crm and finance on Kubernetes and use stand-ins
+for the modules not built yet (and crm where provisioning runs without Kubernetes); the
+provisioning benchmark measures the operator's own cost, so it onboards stand-ins only."""
 
 from __future__ import annotations
 

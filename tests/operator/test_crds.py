@@ -15,7 +15,14 @@ from mosaico_operator.models import GROUP, VERSION, ModuleSpec, PlanSpec, Tenant
 from mosaico_operator.service_urls import is_in_cluster
 
 from tests.fixtures.kube import REPO_ROOT, KubeCluster
-from tests.operator.objects import CRDS, module_object, plan_object, tenant_name, tenant_object
+from tests.operator.objects import (
+    CRDS,
+    dry_run_write,
+    module_object,
+    plan_object,
+    tenant_name,
+    tenant_object,
+)
 
 SAMPLES = REPO_ROOT / "manifests" / "samples"
 
@@ -91,7 +98,11 @@ TENANT_REJECTIONS = [
     pytest.param({"spec__cnpj": "12ÁBC34501DE35"}, "cnpj must be 12 digits", id="cnpj-accent"),
     pytest.param({"spec__firstAdmin__cpf": "529.982.247"}, "cpf must be 11 digits", id="cpf-shape"),
     pytest.param({"spec__firstAdmin__email": "maria"}, "email must look like", id="email"),
-    pytest.param({"spec__deletionPolicy": "Keep"}, "Retain or Delete", id="deletion-policy"),
+    pytest.param(
+        {"spec__deletionPolicy": "Keep"},
+        "spec.deletionPolicy: Unsupported value",
+        id="deletion-policy",
+    ),
     pytest.param({"spec__modules": []}, "at least one module", id="no-modules"),
     pytest.param(
         {"spec__modules": ["crm", "erp"]}, "every module must be one of", id="unknown-module"
@@ -194,6 +205,5 @@ def test_a_service_url_inside_the_cluster_is_admitted(
     api: client.ApiClient, crds: list[str], url: str
 ) -> None:
     objects = client.CustomObjectsApi(api)
-    body = _module_at(url)
-    objects.create_cluster_custom_object(GROUP, VERSION, "modules", body, dry_run="All")
+    dry_run_write(objects, "modules", _module_at(url))
     assert is_in_cluster(url)

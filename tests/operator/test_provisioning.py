@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from decimal import Decimal
 
 import httpx
+import psycopg
 import pytest
 from mosaico_devstack.postgres import APP_ROLE, LocalPostgres
-from mosaico_operator.models import FirstAdminSpec, Limits, PlanSpec, TenantSpec
+from mosaico_finance.categories.service import DEFAULT_CATEGORIES
+from mosaico_operator.models import PlanSpec, TenantSpec
 from mosaico_operator.provisioning.errors import Rejected
 from mosaico_operator.provisioning.onboarding import ModuleTarget
 from mosaico_operator.provisioning.tenant import Services, TenantOutcome, provision_tenant
@@ -17,42 +18,52 @@ from mosaico_shared.auth import CallerCredentials
 
 from tests.fixtures.callers import caller_tokens_dir
 from tests.fixtures.tenants import valid_cnpj, valid_cpf
+from tests.operator.objects import schema_version
 
 pytestmark = pytest.mark.slow
 
-PLAN = PlanSpec(
-    display_name="Empresa",
-    price=Decimal("299.90"),
-    billing_cycle="monthly",
-    limits=Limits(max_users=20),
-    modules=["identity", "crm", "finance"],
+PLAN = PlanSpec.model_validate(
+    {
+        "displayName": "Empresa",
+        "price": "299.90",
+        "billingCycle": "monthly",
+        "limits": {"maxUsers": 20},
+        "modules": ["identity", "crm", "finance"],
+    }
 )
 
 
 def spec(**changes: object) -> TenantSpec:
+    """A Tenant's spec, as the object has it (camelCase)."""
     values: dict[str, object] = {
-        "display_name": "Padaria Pão Quente LTDA",
+        "displayName": "Padaria Pão Quente LTDA",
         "cnpj": valid_cnpj(90_001),
         "plan": "empresa",
         "modules": ["crm"],
-        "first_admin": FirstAdminSpec(
-            full_name="João Padeiro", cpf=valid_cpf(90_001), email="joao@padaria.com.br"
-        ),
+        "firstAdmin": {
+            "fullName": "João Padeiro",
+            "cpf": valid_cpf(90_001),
+            "email": "joao@padaria.com.br",
+        },
         **changes,
     }
     return TenantSpec.model_validate(values)
 
 
-def targets(postgres: LocalPostgres, identity: str, modules: str) -> dict[str, ModuleTarget]:
+def targets(
+    postgres: LocalPostgres, identity: str, modules: str, finance: str
+) -> dict[str, ModuleTarget]:
     def target(module: str, url: str, owner: str) -> ModuleTarget:
         return ModuleTarget(
             module=module, admin_dsn=postgres.operator_dsn(), owner=owner, service_url=url
         )
 
-    # identity runs as its own role; the stand-in crm as the test modules' one.
+    # identity and finance are the real services, each with its own role; the stand-in
+    # crm runs as the test modules' one.
     return {
         "identity": target("identity", identity, "identity"),
         "crm": target("crm", modules, APP_ROLE),
+        "finance": target("finance", finance, "finance"),
     }
 
 
@@ -75,19 +86,28 @@ def provision(
 
 
 def test_a_tenant_is_provisioned_without_kubernetes_and_again_without_changes(
-    postgres: LocalPostgres, identity_server: str, module_services: str
+    postgres: LocalPostgres, identity_server: str, module_services: str, finance_service: str
 ) -> None:
     slug = f"local-{uuid.uuid4().hex[:6]}"
-    where = targets(postgres, identity_server, module_services)
+    where = targets(postgres, identity_server, module_services, finance_service)
+    tenant = spec(modules=["crm", "finance"])
 
-    first = provision(slug, spec(), where, identity_server)
-    again = provision(slug, spec(), where, identity_server)
+    first = provision(slug, tenant, where, identity_server)
+    again = provision(slug, tenant, where, identity_server)
 
-    assert sorted(first.created_databases) == sorted(
-        [f"identity_{slug.replace('-', '_')}", f"crm_{slug.replace('-', '_')}"]
-    )
+    databases = {m: f"{m}_{slug.replace('-', '_')}" for m in ("identity", "crm", "finance")}
+    assert sorted(first.created_databases) == sorted(databases.values())
     assert again.created_databases == []
     assert first.modules["crm"].schema_version == again.modules["crm"].schema_version == "0001"
+    # Real finance: its migrations to their head, its default categories seeded once.
+    finance_version = schema_version(postgres, databases["finance"])
+    assert first.modules["finance"].schema_version == finance_version
+    assert again.modules["finance"].schema_version == finance_version
+    with psycopg.connect(postgres.dsn(databases["finance"])) as conn:
+        categories = conn.execute("SELECT type, name FROM categories").fetchall()
+    assert sorted(categories) == sorted(
+        (kind, name) for kind, names in DEFAULT_CATEGORIES.items() for name in names
+    )
     assert first.first_admin is not None
     assert first.first_admin.created
     assert again.first_admin is not None
@@ -100,9 +120,9 @@ def test_a_tenant_is_provisioned_without_kubernetes_and_again_without_changes(
 
 
 def test_a_module_outside_the_plan_is_rejected_before_anything_is_created(
-    postgres: LocalPostgres, identity_server: str, module_services: str
+    postgres: LocalPostgres, identity_server: str, module_services: str, finance_service: str
 ) -> None:
-    where = targets(postgres, identity_server, module_services)
+    where = targets(postgres, identity_server, module_services, finance_service)
     where["payments"] = ModuleTarget(
         module="payments",
         admin_dsn=postgres.operator_dsn(),

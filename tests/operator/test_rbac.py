@@ -26,8 +26,12 @@ def can_i(kube: KubeCluster, verb: str, resource: str, namespace: str | None = N
         ("patch", "tenants.mosaico.dev/status", None),
         ("watch", "plans.mosaico.dev", None),
         ("watch", "modules.mosaico.dev", None),
-        ("get", "secrets", NAMESPACE),
+        # The Secrets it reads come through a watch into its index.
+        ("list", "secrets", NAMESPACE),
+        ("watch", "secrets", NAMESPACE),
+        ("create", "secrets", NAMESPACE),
         ("create", "events", NAMESPACE),
+        ("watch", "namespaces", None),
     ],
 )
 def test_the_operator_may_do_what_it_needs(
@@ -43,7 +47,8 @@ def test_the_operator_may_do_what_it_needs(
         ("create", "tenants.mosaico.dev", None),
         ("patch", "plans.mosaico.dev", None),
         ("patch", "modules.mosaico.dev", None),
-        ("list", "secrets", NAMESPACE),
+        ("list", "secrets", None),
+        ("watch", "secrets", "default"),
         ("get", "secrets", "default"),
         ("create", "pods", NAMESPACE),
     ],

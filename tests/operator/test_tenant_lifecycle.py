@@ -54,11 +54,17 @@ def test_a_new_tenant_becomes_ready_with_its_databases_and_an_admin_who_can_log_
         assert status["modules"][module]["database"] == f"{module}_{slug_db}"
     # crm is the real service: its own migrations, then its default pipeline seeded.
     assert status["modules"]["crm"]["schemaVersion"] == schema_version(postgres, f"crm_{slug_db}")
-    assert status["modules"]["finance"]["schemaVersion"] == "0001"
     with psycopg.connect(postgres.dsn(f"crm_{slug_db}")) as conn:
         stages = conn.execute("SELECT count(*) FROM stages").fetchone()
     assert stages is not None
     assert stages[0] > 0
+    # So is finance: its own migrations, then its default categories seeded.
+    finance_db = f"finance_{slug_db}"
+    assert status["modules"]["finance"]["schemaVersion"] == schema_version(postgres, finance_db)
+    with psycopg.connect(postgres.dsn(finance_db)) as conn:
+        categories = conn.execute("SELECT count(*) FROM categories").fetchone()
+    assert categories is not None
+    assert categories[0] > 0
     assert status["modules"]["identity"]["schemaVersion"]
     assert status["modulesReady"] == "3/3"
     assert {c["type"]: c["status"] for c in status["conditions"]} == {

@@ -1,11 +1,17 @@
 """Property-based fuzzing of every module's public OpenAPI, in this process, on the real
-PostgreSQL and the real identity, with the admin tokens of two tenants.
+PostgreSQL and the real identity, with the admin tokens of two tenants; and of every
+module's internal OpenAPI (``/<module>/internal/openapi.json``) with the operator's own
+caller token, the one caller every internal route admits.
 
 For each operation, tenant A sends the documented examples, schemathesis' coverage
 cases (boundaries, missing and extra fields, wrong types) and ``FUZZ_EXAMPLES`` cases
 that fit the schema or break it; tenant B sends ``FUZZ_EXAMPLES`` more. No answer may be
 a 5xx, every answer must be what the OpenAPI says of it (a documented status, its media
 type, its body schema), and input that breaks the schema must be refused with a 4xx.
+
+Internal routes get generated tenant slugs, never the fuzzed tenants' own: an upsert,
+an offboarding or a first admin written into tenant A would change what the public
+fuzzing of another module then finds.
 
 Bounded and reproducible: Hypothesis runs derandomized (the same cases every run), so a
 failure found once is found again. The cases sent are counted in the terminal summary.
@@ -18,6 +24,7 @@ import time
 from typing import Any
 
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import (
@@ -34,7 +41,9 @@ from schemathesis.generation.hypothesis.builder import (
 )
 from schemathesis.generation.overrides import Override
 
+from tests.fixtures.callers import caller_headers
 from tests.fixtures.services import RunningService, Tenants, discovered_modules
+from tests.services.walk import endpoints
 
 #: Generated cases per operation and tenant, besides the examples and coverage cases.
 FUZZ_EXAMPLES = 20
@@ -90,6 +99,32 @@ def _fuzz(operation: Any, headers: dict[str, str], modes: list[HypothesisTestMod
     return sent
 
 
+def _fuzz_schema(
+    request: pytest.FixtureRequest,
+    schema: Any,
+    rounds: list[tuple[str, dict[str, str], list[HypothesisTestMode]]],
+    label: str,
+) -> None:
+    """Every operation of ``schema``, each round with its headers and modes; fails with
+    every operation's first failure."""
+    started = time.monotonic()
+    cases, operations, failures = 0, 0, []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for who, headers, modes in rounds:
+            try:
+                cases += _fuzz(operation, headers, modes)
+            except Exception as exc:
+                failures.append(f"{operation.label} ({who}):\n{str(exc)[:3000]}")
+    request.node.user_properties.append(
+        ("fuzzed", (label, operations, cases, time.monotonic() - started))
+    )
+    assert operations, f"{label} has no operation to fuzz"
+    assert cases > operations
+    assert not failures, f"{len(failures)} failures in {label}:\n\n" + "\n\n".join(failures)
+
+
 @pytest.mark.parametrize("module", discovered_modules())
 def test_fuzzed_requests_get_no_server_error_and_no_answer_off_the_schema(
     request: pytest.FixtureRequest,
@@ -97,19 +132,29 @@ def test_fuzzed_requests_get_no_server_error_and_no_answer_off_the_schema(
     tenants: Tenants,
     module: str,
 ) -> None:
-    service = services[module]
-    started = time.monotonic()
-    cases, operations, failures = 0, 0, []
-    for result in service.schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-        for tenant, modes in ROUNDS:
-            try:
-                cases += _fuzz(operation, tenants.bearer(tenant), modes)
-            except Exception as exc:
-                failures.append(f"{operation.label} (tenant {tenant}):\n{str(exc)[:3000]}")
-    request.node.user_properties.append(
-        ("fuzzed", (module, operations, cases, time.monotonic() - started))
+    rounds = [(f"tenant {name}", tenants.bearer(name), modes) for name, modes in ROUNDS]
+    _fuzz_schema(request, services[module].schema, rounds, module)
+
+
+@pytest.mark.parametrize("module", discovered_modules())
+def test_fuzzed_internal_requests_get_no_server_error_and_no_answer_off_the_schema(
+    request: pytest.FixtureRequest,
+    services: dict[str, RunningService],
+    module: str,
+) -> None:
+    operator = caller_headers("operator")
+    schema = schemathesis.openapi.from_asgi(
+        f"/{module}/internal/openapi.json", services[module].app, headers=operator
     )
-    assert cases > operations
-    assert not failures, f"{len(failures)} failures in {module}:\n\n" + "\n\n".join(failures)
+    # A route left out of the internal document would be left out of the fuzzing too.
+    internal = f"/{module}/internal/"
+    routes = {
+        (e.method.lower(), e.path)
+        for e in endpoints(services[module].app)
+        if e.path.startswith(internal) and e.path != f"{internal}openapi.json"
+    }
+    documented = {(m, path) for path, ops in schema.raw_schema["paths"].items() for m in ops}
+    assert routes == documented, "internal routes off the internal OpenAPI"
+    # Every mode once: derandomized, a second fuzzing round would send the same cases.
+    modes = list(dict.fromkeys(mode for _, round_modes in ROUNDS for mode in round_modes))
+    _fuzz_schema(request, schema, [("operator", operator, modes)], f"{module} (internal)")

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.testclient import TestClient
 from mosaico_devstack.ports import free_port
 from mosaico_devstack.postgres import LocalPostgres
@@ -32,15 +32,24 @@ def failing_router() -> APIRouter:
         tenant_var.set("acme")  # as the token dependency does for a real request
         raise RuntimeError("a bug")
 
+    @router.get("/crowded")
+    async def crowded(request: Request) -> None:
+        # Holds the pod's only connection while asking for a second one.
+        databases = request.app.state.databases
+        held = databases.engine_for_database("postgres")
+        async with held.connect(), databases.engine_for_database("template1").connect():
+            pass
+
     return router
 
 
-def probe_app(postgres: LocalPostgres, identity_url: str) -> TestClient:
+def probe_app(postgres: LocalPostgres, identity_url: str, **overrides: object) -> TestClient:
     settings = ProbeSettings(
         database_url=postgres.app_url,
         **internal_auth_settings("crm"),
         identity_url=identity_url,
         dependency_probe_seconds=0.05,
+        **overrides,
     )
     app = create_service_app(settings, routers=[failing_router()])
     return TestClient(app, raise_server_exceptions=False)
@@ -90,6 +99,22 @@ def test_an_unhandled_error_keeps_its_request_id_and_tenant(postgres, capsys):
     access = next(line for line in lines if line["name"] == "mosaico.access")
     assert access["status"] == 500
     assert access["request_id"] == "req-4242"
+
+
+def test_a_request_finding_every_connection_in_use_is_told_to_retry(postgres):
+    client = probe_app(
+        postgres,
+        f"http://127.0.0.1:{free_port()}",
+        db_connection_budget=1,
+        db_pool_timeout_seconds=0.2,
+    )
+    answer = client.get("/probe/v1/crowded", headers={"X-Request-ID": "req-busy"})
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "1"
+    body = answer.json()
+    assert body["type"].endswith("/database-busy")
+    assert body["request_id"] == "req-busy"
 
 
 def test_the_docs_page_loads_everything_from_the_service_itself(postgres):

@@ -41,3 +41,25 @@ def test_the_database_url_prints_masked_and_keeps_its_value() -> None:
     assert settings.database_url.get_secret_value() == (
         "postgresql+psycopg://mosaico:hunter2-secret@db:5432/postgres"
     )
+
+
+def test_a_database_host_points_the_url_at_the_pooler_and_keeps_the_credentials() -> None:
+    settings = ServiceSettings(
+        database_url="postgresql://crm:hunter2-secret@mosaico-postgres-rw.mosaico.svc:5432/postgres",  # type: ignore[arg-type]
+        database_host="mosaico-postgres-pooler-rw.mosaico.svc:6432",
+    )
+
+    assert settings.database_url.get_secret_value() == (
+        "postgresql+psycopg://crm:hunter2-secret@mosaico-postgres-pooler-rw.mosaico.svc:6432/postgres"
+    )
+
+
+@pytest.mark.parametrize("host", [":5432", "pooler:port"])
+def test_a_database_host_that_is_not_host_port_is_refused(host: str) -> None:
+    with pytest.raises(ValidationError, match="MOSAICO_DATABASE_HOST"):
+        ServiceSettings(database_host=host)
+
+
+def test_a_connection_budget_above_twenty_is_refused() -> None:
+    with pytest.raises(ValidationError, match="db_connection_budget"):
+        ServiceSettings(db_connection_budget=64)

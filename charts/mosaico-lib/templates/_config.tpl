@@ -14,6 +14,11 @@ MOSAICO_IDENTITY_URL: {{ include "mosaico-lib.config.identityUrl" . | quote }}
 {{- range $key, $value := .Values.config }}
 {{ printf "MOSAICO_%s" ($key | snakecase | upper) }}: {{ $value | toString | quote }}
 {{- end }}
+MOSAICO_DB_CONNECTION_BUDGET: {{ .Values.global.database.connectionBudget | default 20 | quote }}
+{{- if eq (include "mosaico-lib.database.pooled" .) "true" }}
+MOSAICO_DATABASE_HOST: {{ include "mosaico-lib.database.poolerHost" . | quote }}
+MOSAICO_DB_TRANSACTION_POOLER: "true"
+{{- end }}
 {{- if .Values.global.nats.enabled }}
 MOSAICO_NATS_URL: {{ .Values.global.nats.url | quote }}
 {{- end }}
@@ -45,16 +50,17 @@ env:
 {{- range $name, $ref := merge (dict) .Values.extraSecretEnv .Values.generatedSecretEnv }}
   - name: {{ $name }}
     valueFrom:
-      secretKeyRef: {name: {{ $ref.name }}, key: {{ $ref.key }}}
+      secretKeyRef: {name: {{ include "mosaico-lib.secrets.name" (dict "context" $ "name" $ref.name) }}, key: {{ $ref.key }}}
 {{- end }}
+  # uvicorn honours X-Forwarded-For and -Proto only from these peers (the Ingress controller).
+  - name: FORWARDED_ALLOW_IPS
+    value: {{ .Values.forwardedAllowIps | quote }}
 {{- end -}}
 
 
 {{/*
-The Secrets behind generatedSecretEnv: one per name, a random value per key. A value
-already in the cluster is kept (helm template, which cannot look, shows a new one), and
-helm never deletes them: what was encrypted with a value needs that value. A Secret of
-that name made by someone else is left alone and used as it is.
+The Secrets behind generatedSecretEnv: one per name, a random value per key, generated
+once and kept (see _secrets.tpl); helm never deletes them.
 */}}
 {{- define "mosaico-lib.config.generatedSecrets" -}}
 {{- $keys := dict -}}
@@ -62,24 +68,10 @@ that name made by someone else is left alone and used as it is.
 {{- $_ := set $keys $ref.name (append (get $keys $ref.name | default list) $ref.key) -}}
 {{- end -}}
 {{- range $name, $wanted := $keys }}
-{{- $existing := lookup "v1" "Secret" $.Release.Namespace $name | default dict }}
-{{- $owner := dig "metadata" "annotations" "meta.helm.sh/release-name" "" $existing }}
-{{- if or (not $existing) (eq $owner $.Release.Name) }}
+{{- $secret := include "mosaico-lib.secrets.generated" (dict "context" $ "name" $name "keys" ($wanted | uniq | sortAlpha)) | trim }}
+{{- if $secret }}
 ---
-apiVersion: v1
-kind: Secret
-metadata:
-  name: {{ $name }}
-  namespace: {{ $.Release.Namespace }}
-  labels: {{- include "mosaico-lib.labels.standard" (dict "context" $) | nindent 4 }}
-  annotations:
-    helm.sh/resource-policy: keep
-type: Opaque
-data:
-  {{- range $key := $wanted | uniq | sortAlpha }}
-  {{- $kept := dig "data" $key "" $existing }}
-  {{ $key }}: {{ $kept | default (randAlphaNum 48 | b64enc) }}
-  {{- end }}
+{{ $secret }}
 {{- end }}
 {{- end }}
 {{- end -}}

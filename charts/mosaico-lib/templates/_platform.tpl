@@ -65,7 +65,7 @@ and a CloudNativePG Database for each of database.extraDatabases.
 {{- $labels := include "mosaico-lib.labels.standard" (dict "context" . "component" "database") }}
 {{- $cluster := include "mosaico-lib.database.clusterName" . }}
 {{- if .Values.database.dedicatedCluster }}
-{{ include "mosaico-lib.database.cnpgCluster" (dict "context" . "name" $cluster "instances" .Values.database.instances "storageSize" .Values.database.storageSize "labels" $labels) }}
+{{ include "mosaico-lib.database.cnpgCluster" (dict "context" . "name" $cluster "instances" .Values.database.instances "storageSize" .Values.database.storageSize "labels" $labels "roles" (list (include "mosaico-lib.database.cnpgRole" .))) }}
 {{- end }}
 {{- $owner := (include "mosaico-lib.database.secretRefs" . | fromYaml).owner }}
 {{- range .Values.database.extraDatabases }}

@@ -29,3 +29,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s:%s" $name (.Values.image.tag | default $global.imageTag | default .Chart.AppVersion) -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The namespaces whose Secrets the operator watches, as JSON: the release's first,
+then rbac.secretNamespaces (each has its Role in rbac.yaml). */}}
+{{- define "mosaico-operator.secretNamespaces" -}}
+{{- prepend (without (uniq .Values.rbac.secretNamespaces) .Release.Namespace) .Release.Namespace | toJson -}}
+{{- end -}}

@@ -1,17 +1,16 @@
-"""What the operator reads and writes in the cluster besides its own objects: the
-Secrets its Modules point at, and the Secrets holding first-admin invites."""
+"""What the operator writes in the cluster besides its own objects' status: the Plan
+revision on Tenants, and the Secrets holding first-admin invites. The Secrets it reads
+come from its index of them (:mod:`mosaico_operator.secrets`)."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-from typing import Any, cast
+from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from mosaico_operator.models import GROUP, TENANTS, VERSION, SecretKeyRef
-from mosaico_operator.provisioning.errors import DependencyDown, Rejected
+from mosaico_operator.models import GROUP, TENANTS, VERSION
 
 INVITE_KEY = "invite-token"
 #: Set on a Tenant when its Plan changes, so the Tenant is reconciled at once.
@@ -48,32 +47,6 @@ class Cluster:
         except ApiException as exc:
             if exc.status != 404:  # a Tenant deleted meanwhile needs no news of its plan
                 raise
-
-    async def secret_value(self, ref: SecretKeyRef) -> str:
-        """One key of a Secret, decoded; a missing Secret or key is worth waiting for."""
-        try:
-            secret = await asyncio.to_thread(
-                self.core.read_namespaced_secret, ref.name, ref.namespace
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                raise DependencyDown(
-                    "SecretNotFound", f"Secret {ref.namespace}/{ref.name} does not exist"
-                ) from exc
-            if exc.status == 403:
-                raise Rejected(
-                    "SecretForbidden",
-                    f"the operator may not read Secret {ref.namespace}/{ref.name}",
-                ) from exc
-            raise DependencyDown(
-                "KubernetesUnavailable", f"reading a Secret: {exc.reason}"
-            ) from exc
-        data = cast(dict[str, str] | None, secret.data) or {}
-        if ref.key not in data:
-            raise DependencyDown(
-                "SecretKeyNotFound", f"Secret {ref.namespace}/{ref.name} has no key {ref.key!r}"
-            )
-        return base64.b64decode(data[ref.key]).decode()
 
     async def store_invite(self, namespace: str, tenant: str, token: str) -> str:
         """Keep the first admin's invite token in a Secret; returns its name."""

@@ -20,6 +20,7 @@ from mosaico_operator.provisioning.databases import database_exists, drop_databa
 from mosaico_operator.provisioning.dsn import server_of
 from mosaico_operator.provisioning.errors import DependencyDown, ProvisioningError
 from mosaico_operator.reconciler import Operator, TenantEvent
+from mosaico_operator.secrets import Secrets
 
 logger = logging.getLogger("mosaico.operator")
 
@@ -55,6 +56,7 @@ async def delete_tenant(
     tenant: TenantEvent,
     *,
     modules: Mapping[str, ModuleSpec],
+    secrets: Secrets,
     patch: kopf.Patch,
     retry: int,
 ) -> None:
@@ -64,7 +66,7 @@ async def delete_tenant(
     async with operator.turns:
         operator.metrics.set_phase(tenant.slug, "Deleting")
         try:
-            await _follow_policy(operator, tenant, modules)
+            await _follow_policy(operator, tenant, modules, secrets)
         except BackupFailed as exc:
             _say_deletion_waits(operator, tenant, exc, patch)
             raise kopf.TemporaryError(exc.message, delay=operator.retry_delay(retry)) from exc
@@ -84,19 +86,19 @@ async def delete_tenant(
 
 
 async def _follow_policy(
-    operator: Operator, tenant: TenantEvent, modules: Mapping[str, ModuleSpec]
+    operator: Operator, tenant: TenantEvent, modules: Mapping[str, ModuleSpec], secrets: Secrets
 ) -> None:
     try:
         policy = tenant.spec.get("deletionPolicy") or "Retain"
         if policy == "Delete" and operator.settings.backup_durable:
-            dumped = await _back_up(operator, tenant, modules)
+            dumped = await _back_up(operator, tenant, modules, secrets)
             await _unregister(operator, tenant)
             await _drop(tenant, dumped)
             return
         if policy == "Delete":
             warning(tenant.body, "DeletionPolicyRefused", st.NOT_DURABLE_MESSAGE)
         await _unregister(operator, tenant)
-        await _retain_databases(operator, tenant, modules)
+        await _retain_databases(operator, tenant, modules, secrets)
     except ProvisioningError:
         raise
     except Exception as exc:
@@ -125,7 +127,7 @@ async def _unregister(operator: Operator, tenant: TenantEvent) -> None:
 
 
 async def _retain_databases(
-    operator: Operator, tenant: TenantEvent, modules: Mapping[str, ModuleSpec]
+    operator: Operator, tenant: TenantEvent, modules: Mapping[str, ModuleSpec], secrets: Secrets
 ) -> None:
     kept = []
     for name in _tenant_modules(tenant):
@@ -135,7 +137,7 @@ async def _retain_databases(
             kept.append(database)
             continue
         try:
-            dsn = await operator.admin_dsn(module)
+            dsn = operator.admin_dsn(module, secrets)
             if not await database_exists(dsn, database):
                 continue  # never created (e.g. the tenant was invalid from the start)
         except ProvisioningError:
@@ -147,7 +149,7 @@ async def _retain_databases(
 
 
 async def _back_up(
-    operator: Operator, tenant: TenantEvent, modules: Mapping[str, ModuleSpec]
+    operator: Operator, tenant: TenantEvent, modules: Mapping[str, ModuleSpec], secrets: Secrets
 ) -> list[Dumped]:
     """Every existing database of the tenant dumped and read back, before anything goes."""
     settings = operator.settings
@@ -164,7 +166,7 @@ async def _back_up(
                 f"no Module {name}: cannot reach {database}, it is kept",
             )
             continue
-        dsn = await operator.admin_dsn(module)
+        dsn = operator.admin_dsn(module, secrets)
         if not await database_exists(dsn, database):
             continue
         target = settings.backup_dir / f"{database}-{stamp}.dump"

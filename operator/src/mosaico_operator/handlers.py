@@ -19,6 +19,10 @@ from mosaico_operator.models import (
     PlanSpec,
 )
 from mosaico_operator.reconciler import Operator, TenantEvent
+from mosaico_operator.secrets import SecretData, SecretKey, Secrets, index_entry
+
+#: Kopf passes each index as a keyword argument named by its id (``secret_index``).
+SecretIndex = kopf.Index[SecretKey, SecretData]
 
 
 def _latest(index: kopf.Index[str, Any], name: str) -> Any:
@@ -62,10 +66,16 @@ def _event(
 def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
     """Attach every handler to ``registry``, closing over ``operator`` (no globals).
 
-    Plans and Modules are held in Kopf indexes (``plan_index``, ``module_index``, passed
-    to handlers as keyword arguments): no API call per reconcile to look them up.
+    Plans, Modules and the Secrets they and Tenants point at are held in Kopf indexes
+    (``plan_index``, ``module_index``, ``secret_index``, passed to handlers as keyword
+    arguments): no API call per reconcile to look them up.
     """
     settings = operator.settings
+    secret_namespaces = settings.watched_secret_namespaces
+
+    def secrets(kwargs: dict[str, Any]) -> Secrets:
+        index: SecretIndex = kwargs["secret_index"]
+        return Secrets(index, secret_namespaces)
 
     @kopf.index(GROUP, VERSION, PLANS, id="plan_index", registry=registry)
     def plan_index(name: str, spec: kopf.Spec, **_: Any) -> dict[str, Any]:
@@ -74,6 +84,14 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
     @kopf.index(GROUP, VERSION, MODULES_PLURAL, id="module_index", registry=registry)
     def module_index(name: str, spec: kopf.Spec, **_: Any) -> dict[str, Any]:
         return {name: dict(spec)}
+
+    # Watched only in the namespaces the operator serves (see main.run), where RBAC lets
+    # it list and watch them.
+    @kopf.index("v1", "secrets", id="secret_index", registry=registry)
+    def secret_index(
+        namespace: str | None, name: str, body: kopf.Body, **_: Any
+    ) -> dict[SecretKey, SecretData]:
+        return index_entry(namespace, name, body.get("type"), body.get("data"))
 
     @kopf.index(GROUP, VERSION, TENANTS, id="tenants_by_plan", registry=registry)
     def tenants_by_plan(name: str, spec: kopf.Spec, **_: Any) -> dict[str, str]:
@@ -112,6 +130,7 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
             _event(name, body, spec, status, meta),
             plans=_plans(kwargs["plan_index"], str(spec.get("plan", ""))),
             modules=_modules(kwargs["module_index"]),
+            secrets=secrets(kwargs),
             patch=patch,
             trigger="plan",
             retry=retry,
@@ -135,6 +154,7 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
             _event(name, body, spec, status, meta),
             plans=_plans(kwargs["plan_index"], str(spec.get("plan", ""))),
             modules=_modules(kwargs["module_index"]),
+            secrets=secrets(kwargs),
             patch=patch,
             trigger=str(reason),
             retry=retry,
@@ -167,6 +187,7 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
                 _event(name, body, spec, status, meta),
                 plans=_plans(kwargs["plan_index"], str(spec.get("plan", ""))),
                 modules=_modules(kwargs["module_index"]),
+                secrets=secrets(kwargs),
                 patch=patch,
                 trigger="drift",
             )
@@ -190,6 +211,7 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
             operator,
             _event(name, body, spec, status, meta),
             modules=_modules(kwargs["module_index"]),
+            secrets=secrets(kwargs),
             patch=patch,
             retry=retry,
         )

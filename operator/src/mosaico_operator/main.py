@@ -20,8 +20,9 @@ from mosaico_operator.settings import OperatorSettings
 
 
 def build_operator(settings: OperatorSettings) -> Operator:
-    """The shared clients: Kubernetes (Secrets), identity and the modules."""
+    """The shared clients: Kubernetes (invite Secrets), identity and the modules."""
     load_kubernetes_config()
+    metrics = OperatorMetrics()
     return Operator(
         settings=settings,
         cluster=Cluster(),
@@ -33,8 +34,9 @@ def build_operator(settings: OperatorSettings) -> Operator:
             module_timeout=settings.module_timeout_seconds,
             onboarding_concurrency=settings.onboarding_concurrency,
             database_connections=settings.database_connections,
+            count_identity_request=metrics.count_identity_request,
         ),
-        metrics=OperatorMetrics(),
+        metrics=metrics,
     )
 
 
@@ -56,6 +58,9 @@ def build_registry(operator: Operator) -> kopf.OperatorRegistry:
         settings.persistence.finalizer = "mosaico.dev/tenant-cleanup"
         # Without the peering CRD installed, run alone rather than not at all.
         settings.peering.mandatory = False
+        # Served namespaces are the Secrets' (see run()); the peering stays cluster-wide
+        # like the Tenants, in the ClusterKopfPeering the chart creates.
+        settings.peering.clusterwide = True
         settings.peering.priority = peering_priority
         settings.peering.lifetime = ours.peering_lifetime_seconds
         operator.metrics.serve(ours.metrics_port)
@@ -76,9 +81,12 @@ def build_registry(operator: Operator) -> kopf.OperatorRegistry:
 async def run(settings: OperatorSettings, *, stop_flag: asyncio.Event | None = None) -> None:
     """Run until stopped (SIGTERM, or ``stop_flag`` set)."""
     operator = build_operator(settings)
+    # Tenants, Plans and Modules are cluster-scoped and watched cluster-wide whatever the
+    # namespaces; the namespaces restrict the one namespaced kind watched, Secrets, so
+    # the operator needs no access to the Secrets of the whole cluster.
     await kopf.operator(
         registry=build_registry(operator),
-        clusterwide=True,
+        namespaces=settings.watched_secret_namespaces,
         standalone=not settings.peering,
         peering_name=settings.peering or None,
         liveness_endpoint=f"http://{settings.health_host}:{settings.health_port}/healthz",

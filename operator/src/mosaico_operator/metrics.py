@@ -38,7 +38,17 @@ class OperatorMetrics:
             ["module"],
             registry=self.registry,
         )
+        self.identity_requests = Counter(
+            "mosaico_operator_identity_requests_total",
+            "Requests sent to identity's internal tenant API by request and outcome (a "
+            "drift tick with nothing to tell identity sends none).",
+            ["request", "outcome"],
+            registry=self.registry,
+        )
         self._phases: dict[str, str] = {}
+
+    def count_identity_request(self, request: str, outcome: str) -> None:
+        self.identity_requests.labels(request, outcome).inc()
 
     def set_phase(self, tenant: str, phase: str | None) -> None:
         """Record the tenant's phase (None when it is gone) and refresh the gauge."""

@@ -31,6 +31,7 @@ from mosaico_operator.provisioning.errors import (
 )
 from mosaico_operator.provisioning.onboarding import ModuleTarget
 from mosaico_operator.provisioning.tenant import Services, TenantOutcome, provision_tenant
+from mosaico_operator.secrets import Secrets
 from mosaico_operator.settings import OperatorSettings
 from mosaico_operator.validation import validate_tenant
 
@@ -77,15 +78,15 @@ class Operator:
         base = self.settings.retry_delay_seconds
         return float(min(base * 2 ** min(retry, 16), self.settings.retry_max_delay_seconds))
 
-    async def module_targets(
-        self, enabled: list[str], modules: Mapping[str, ModuleSpec]
+    def module_targets(
+        self, enabled: list[str], modules: Mapping[str, ModuleSpec], secrets: Secrets
     ) -> dict[str, ModuleTarget]:
         targets = {}
         for name in enabled:
             module = modules[name]
             targets[name] = ModuleTarget(
                 module=name,
-                admin_dsn=await self.admin_dsn(module),
+                admin_dsn=self.admin_dsn(module, secrets),
                 owner=module.database.owner,
                 service_url=module.service_url,
                 onboarding_path=module.onboarding_path,
@@ -93,10 +94,10 @@ class Operator:
             )
         return targets
 
-    async def admin_dsn(self, module: ModuleSpec) -> str:
+    def admin_dsn(self, module: ModuleSpec, secrets: Secrets) -> str:
         """The module's admin DSN from its Secret, checked without ever being quoted."""
         ref = module.database.admin_secret_ref
-        dsn = await self.cluster.secret_value(ref)
+        dsn = secrets.value(ref)
         try:
             parse_dsn(dsn)
         except InvalidDsn as exc:
@@ -111,17 +112,21 @@ class Operator:
         *,
         plans: Mapping[str, PlanSpec],
         modules: Mapping[str, ModuleSpec],
+        secrets: Secrets,
         patch: kopf.Patch,
         trigger: str,
         retry: int = 0,
     ) -> None:
-        """Provision the tenant and write its status; raises Kopf's errors on failure."""
+        """Provision the tenant and write its status; raises Kopf's errors on failure.
+
+        Status is written only where it changed, so a drift tick that finds nothing to
+        repair patches nothing (and posts no Event)."""
         async with self.turns:
             started = time.monotonic()
             outcome = "ok"
             try:
                 try:
-                    await self._reconcile(tenant, plans, modules, patch, trigger)
+                    await self._reconcile(tenant, plans, modules, secrets, patch, trigger)
                 except ProvisioningError:
                     raise
                 except Exception as exc:
@@ -148,6 +153,7 @@ class Operator:
         tenant: TenantEvent,
         plans: Mapping[str, PlanSpec],
         modules: Mapping[str, ModuleSpec],
+        secrets: Secrets,
         patch: kopf.Patch,
         trigger: str,
     ) -> None:
@@ -162,9 +168,9 @@ class Operator:
         assert plan is not None
         enabled = spec.enabled_modules()
         self._announce_module_changes(tenant, enabled)
-        targets = await self.module_targets(enabled, modules)
+        targets = self.module_targets(enabled, modules, secrets)
         ref = spec.first_admin.password_secret_ref
-        password = await self.cluster.secret_value(ref) if ref else None
+        password = secrets.value(ref) if ref else None
 
         def report(reason: str, message: str) -> None:
             normal(tenant.body, reason, message)
@@ -189,6 +195,7 @@ class Operator:
             admin_password=password,
             known_versions={m: v.get("schemaVersion") for m, v in previous.items()},
             settled=settled,
+            identity_holds=self._identity_holds(tenant, trigger),
             report=report,
         )
         if result.first_admin and result.first_admin.invite_token:
@@ -207,6 +214,18 @@ class Operator:
         ):
             self._report_drift(tenant, result)
         self._describe_success(tenant, spec, result, patch, targets)
+
+    def _identity_holds(self, tenant: TenantEvent, trigger: str) -> str | None:
+        """What identity was last sent for the tenant, on a drift tick while that record
+        is recent enough to trust; None means: send it again."""
+        if trigger != "drift":
+            return None
+        sent = tenant.status.get("identity") or {}
+        age = st.seconds_since(sent.get("syncedAt"))
+        if age is None or age >= self.settings.identity_resync_seconds:
+            return None
+        fingerprint = sent.get("specHash")
+        return str(fingerprint) if fingerprint else None
 
     def _announce_module_changes(self, tenant: TenantEvent, enabled: list[str]) -> None:
         previous = tenant.previous_modules
@@ -284,11 +303,14 @@ class Operator:
         if result.first_admin is not None:
             invited = result.first_admin.user_id is None
             first_admin = "Invited" if invited else "Created"
+        identity = tenant.status.get("identity")
+        if result.identity_sent:
+            identity = {"specHash": result.identity_fingerprint, "syncedAt": st.now()}
         if tenant.previous_phase != phase:
             normal(tenant.body, phase, f"tenant is {phase.lower()}")
         self._write(
             tenant, patch, phase=phase, conditions=conditions, modules=modules,
-            observed=True, firstAdmin=first_admin,
+            observed=True, firstAdmin=first_admin, identity=identity,
         )  # fmt: skip
 
     def _describe_failure(
@@ -356,18 +378,18 @@ class Operator:
         observed: bool,
         **extra: Any,
     ) -> None:
-        patch.status["phase"] = phase
-        patch.status["conditions"] = st.merge_conditions(
-            tenant.status.get("conditions") or [], conditions
-        )
+        wanted: dict[str, Any] = {
+            "phase": phase,
+            "conditions": st.merge_conditions(tenant.status.get("conditions") or [], conditions),
+        }
         if modules is not None:
-            patch.status["modules"] = modules
-            patch.status["modulesReady"] = st.modules_ready(modules)
+            wanted["modules"] = modules
+            wanted["modulesReady"] = st.modules_ready(modules)
         if observed:
-            patch.status["observedGeneration"] = tenant.generation
-        for key, value in extra.items():
-            if value is not None:
-                patch.status[key] = value
+            wanted["observedGeneration"] = tenant.generation
+        wanted.update({key: value for key, value in extra.items() if value is not None})
+        for key, value in st.changed(tenant.status, wanted).items():
+            patch.status[key] = value
         self.metrics.set_phase(tenant.slug, phase)
 
 

@@ -30,6 +30,10 @@ class OperatorSettings(BaseSettings):
     service_addresses: dict[str, str] = {}
     #: Where first-admin invite tokens are stored as Secrets (never logged).
     operator_namespace: str = "mosaico"
+    #: Namespaces whose Secrets the operator watches (and alone may read): where the
+    #: Modules' admin DSNs and the first admins' passwords are kept. Empty: the operator's
+    #: own namespace. A reference to a Secret elsewhere is refused, not looked up.
+    secret_namespaces: list[str] = []
     #: ``pg_dump`` files of databases dropped under ``deletionPolicy: Delete``; the folder
     #: must exist (it is a volume's mount point) and be writable.
     backup_dir: Path = Path("/var/lib/mosaico/backups")
@@ -41,6 +45,10 @@ class OperatorSettings(BaseSettings):
     pg_restore: str = "pg_restore"
     #: How often the drift timer checks every tenant (databases, identity, modules).
     drift_interval_seconds: float = 60.0
+    #: A drift tick sends identity nothing while what it would send is what identity was
+    #: last sent (``status.identity.specHash``); this often it is sent anyway, so a tenant
+    #: changed in identity by hand (or left without an active admin) is still put back.
+    identity_resync_seconds: float = 3600.0
     #: First retry delay after a dependency failed; doubles up to the maximum.
     retry_delay_seconds: float = 5.0
     retry_max_delay_seconds: float = 300.0
@@ -69,6 +77,11 @@ class OperatorSettings(BaseSettings):
     #: waiting replica takes over.
     peering_lifetime_seconds: int = 60
     log_level: str = "INFO"
+
+    @property
+    def watched_secret_namespaces(self) -> list[str]:
+        """``secret_namespaces``, the operator's own namespace when none are given."""
+        return sorted(set(self.secret_namespaces)) or [self.operator_namespace]
 
     @field_validator("identity_url")
     @classmethod

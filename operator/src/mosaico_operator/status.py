@@ -38,6 +38,22 @@ def now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def seconds_since(stamp: object) -> float | None:
+    """Seconds from a time written by :func:`now` until now; None when unreadable."""
+    try:
+        then = datetime.datetime.strptime(str(stamp), "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+    elapsed = datetime.datetime.now(datetime.UTC) - then.replace(tzinfo=datetime.UTC)
+    return elapsed.total_seconds()
+
+
+def changed(previous: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``wanted`` that ``previous`` does not already hold as they are: a
+    status patch of only these, empty when nothing changed (Kopf then sends none)."""
+    return {key: value for key, value in wanted.items() if previous.get(key) != value}
+
+
 def condition(
     type_: str, ok: bool | None, reason: str, message: str, *, generation: int
 ) -> Condition:

@@ -26,13 +26,17 @@ from tests.fixtures.tenants import (
 
 PROVIDER_SECRETS_KEY = "test-provider-secrets-key-0123456789"
 
-#: Short waits, so retries, scans and leases happen within a test.
+#: Short waits, so retries and scans happen within a test. The lease and the webhook
+#: timeout stay long: on a loaded machine a send that outlived them would be taken up
+#: again and sent twice, which the tests (rightly) count as a failure. Tests of expiring
+#: leases set their own.
 FAST: dict[str, Any] = {
     "delivery_max_attempts": 3,
     "delivery_backoff_base_seconds": 0.05,
     "delivery_backoff_max_seconds": 0.2,
     "delivery_scan_interval_seconds": 0.5,
-    "delivery_lease_seconds": 10.0,
+    "delivery_lease_seconds": 90.0,
+    "webhook_timeout_seconds": 60.0,
     "events_ack_wait_seconds": 3.0,
     "events_max_deliver": 3,
     "events_backoff_seconds": [0.1, 0.2],

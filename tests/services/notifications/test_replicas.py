@@ -227,7 +227,7 @@ def notifications_process(postgres, identity_url: str, **env: str) -> Iterator[s
 
 def _held_by_the_doomed_replica(postgres, tenant, message_id: str) -> bool | None:
     """True while the doomed replica (lease of 3 s) sends it, False once the live one
-    (lease of 10 s) took it first, None before anyone did."""
+    (whose lease is far longer) took it first, None before anyone did."""
     with notifications_database(postgres, tenant) as db:
         status, lease = db.execute(
             "SELECT status, extract(epoch FROM lease_expires_at - updated_at) FROM messages"

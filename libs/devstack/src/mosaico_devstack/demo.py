@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
-from mosaico_operator.models import FirstAdminSpec, Limits, PlanSpec, TenantSpec
+from mosaico_operator.models import PlanSpec, TenantSpec
 from mosaico_operator.provisioning.onboarding import ModuleTarget
 from mosaico_operator.provisioning.tenant import Services, provision_tenant
 from mosaico_shared.auth import CallerCredentials
@@ -21,12 +20,15 @@ DEMO_ADMIN = {
     "email": "admin@demo.mosaico.dev",
     "password": "demo-password-2026",
 }
-DEMO_PLAN = PlanSpec(
-    display_name="Empresa",
-    price=Decimal("299.90"),
-    billing_cycle="monthly",
-    limits=Limits(max_users=20, max_products=500, max_transactions=2000),
-    modules=["identity", "crm", "commerce", "finance", "payments", "notifications"],
+#: Written as the Plan object's spec would be (the models take the objects' field names).
+DEMO_PLAN = PlanSpec.model_validate(
+    {
+        "displayName": "Empresa",
+        "price": "299.90",
+        "billingCycle": "monthly",
+        "limits": {"maxUsers": 20, "maxProducts": 500, "maxTransactions": 2000},
+        "modules": ["identity", "crm", "commerce", "finance", "payments", "notifications"],
+    }
 )
 
 
@@ -36,13 +38,15 @@ def provision_demo_tenant(
     """The demo tenant, with every running module enabled."""
     spec = TenantSpec.model_validate(
         {
-            "display_name": "Demo Comércio LTDA",
+            "displayName": "Demo Comércio LTDA",
             "cnpj": "11.222.333/0001-81",
             "plan": "empresa",
             "modules": [m for m in urls if m != "identity"],
-            "first_admin": FirstAdminSpec(
-                full_name=DEMO_ADMIN["full_name"], cpf=DEMO_ADMIN["cpf"], email=DEMO_ADMIN["email"]
-            ),
+            "firstAdmin": {
+                "fullName": DEMO_ADMIN["full_name"],
+                "cpf": DEMO_ADMIN["cpf"],
+                "email": DEMO_ADMIN["email"],
+            },
         }
     )
     provision_local_tenant(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -35,6 +34,7 @@ from mosaico_shared.reachability import watch_dependency
 from mosaico_shared.requests import RequestContextMiddleware
 from mosaico_shared.routing import ExactJsonRoute, read_json_exactly
 from mosaico_shared.settings import ServiceSettings
+from mosaico_shared.tasks import stop_task
 from mosaico_shared.tenancy.engines import TenantDatabases
 from mosaico_shared.tenancy.status import (
     CachedTenantStatus,
@@ -128,10 +128,7 @@ def create_service_app(
                 async with lifespan(app):
                     yield
         finally:
-            if watcher is not None:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+            await stop_task(watcher)
             await app.state.databases.dispose_all()
             await app.state.caller_verifier.aclose()
             await app.state.identity.aclose()
@@ -161,8 +158,9 @@ def create_service_app(
         settings.database_url.get_secret_value(),
         settings.module,
         max_engines=settings.tenant_engines,
-        pool_size=settings.tenant_pool_size,
-        max_overflow=settings.tenant_pool_overflow,
+        connection_budget=settings.db_connection_budget,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        transaction_pooler=settings.db_transaction_pooler,
     )
     app.state.token_verifier = TokenVerifier(
         key_source or JwksKeySource(settings.jwks_url, http, ttl=settings.jwks_ttl_seconds),

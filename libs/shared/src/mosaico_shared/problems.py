@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mosaico_shared.logs import request_id_var
@@ -123,6 +124,15 @@ class DependencyUnavailable(Problem):
     status, slug, title = 503, "dependency-unavailable", "Service dependency unavailable"
 
 
+class DatabaseBusy(Problem):
+    """Every database connection the pod may hold stayed in use for the pool timeout."""
+
+    status, slug, title = 503, "database-busy", "Database busy"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, headers={"Retry-After": "1"}, **extensions)
+
+
 class BadGateway(Problem):
     """Another service answered, but not with anything this one can use."""
 
@@ -212,6 +222,15 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(DependencyUnavailable("The database is unavailable."), request)
 
 
+async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    # The pod's connection budget (or the tenant's share of it) is in use: a moment
+    # later it likely is not. Nothing was done, so the request is safe to retry.
+    logger.warning("no database connection within the pool timeout")
+    return problem_response(
+        DatabaseBusy("No database connection was free in time; retry shortly."), request
+    )
+
+
 def unexpected_error_response(exc: Exception, path: str | None = None) -> JSONResponse:
     """Log an error no handler knew (with its traceback) and render the 500 problem.
 
@@ -235,6 +254,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
 
 
 def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -51,10 +51,21 @@ class ServiceSettings(EventSettings):
     kubernetes_token_file: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
     kubernetes_ca_file: Path | None = Path("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt")
     max_body_bytes: int = 1_048_576
-    #: Open tenant engines per pod; the least recently used one is disposed past this.
-    tenant_engines: int = 64
-    tenant_pool_size: int = 2
-    tenant_pool_overflow: int = 3
+    #: Open tenant engines per pod; the least recently used idle one is disposed past this.
+    tenant_engines: int = Field(default=64, ge=1)
+    #: PostgreSQL connections one pod may hold, across every tenant's engine (one
+    #: engine takes at most a quarter). Pods x modules x this stays under the server's
+    #: ``max_connections`` (100 by default), or under the pooler's limits with one.
+    db_connection_budget: int = Field(default=20, ge=1, le=20)
+    #: How long a request waits for a connection once the budget is in use, before a
+    #: 503 ``database-busy`` with ``Retry-After``.
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    #: The server in ``database_url`` (or ``database_host``) is PgBouncer in
+    #: transaction mode (the chart's CloudNativePG Pooler): no prepared statements.
+    db_transaction_pooler: bool = False
+    #: ``host[:port]`` that replaces the one in ``database_url`` (the Pooler's Service,
+    #: while the credentials Secret names the database server itself).
+    database_host: str = ""
     tenant_status_ttl_seconds: float = 5.0
     jwks_ttl_seconds: float = 300.0
     #: How often a module checks that identity answers (``mosaico_dependency_up``).
@@ -76,6 +87,18 @@ class ServiceSettings(EventSettings):
         if url.drivername in ("postgres", "postgresql", "postgresql+psycopg2"):
             url = url.set(drivername="postgresql+psycopg")
         return SecretStr(url.render_as_string(hide_password=False))
+
+    @model_validator(mode="after")
+    def _on_database_host(self) -> ServiceSettings:
+        if self.database_host:
+            host, _, port = self.database_host.partition(":")
+            if not host or (port and not port.isdigit()):
+                raise ValueError("MOSAICO_DATABASE_HOST is host or host:port")
+            url = make_url(self.database_url.get_secret_value())
+            url = url.set(host=host, port=int(port) if port else url.port)
+            self.database_url = SecretStr(url.render_as_string(hide_password=False))
+            self.database_host = ""  # applied; validating again must not apply it twice
+        return self
 
     @model_validator(mode="after")
     def _callers_are_named(self) -> ServiceSettings:

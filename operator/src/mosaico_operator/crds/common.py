@@ -1,58 +1,17 @@
-"""What the three CRDs share: value shapes, module lists, limits, the CRD envelope."""
+"""What the three CRDs share: the CRD envelope, and root rules on the object's name."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mosaico_shared.brazil import CNPJ_PATTERN, CPF_PATTERN
-from mosaico_shared.contracts.tenants import MODULES
-
-from mosaico_operator.crds.schema import (
-    Schema,
-    cel_list,
-    integer,
-    obj,
-    rule,
-    string,
-    string_set,
-)
+from mosaico_operator.crds.openapi import Schema
 from mosaico_operator.models import GROUP, VERSION
 
-#: The shapes identity's contract accepts (check digits are the operator's to verify).
-CNPJ_SHAPE = CNPJ_PATTERN
-CPF_SHAPE = CPF_PATTERN
-EMAIL_SHAPE = "^[^@ ]+@[^@ ]+[.][^@ ]+$"
-PHONE_SHAPE = "^[+]?[0-9 ().-]{10,20}$"
-PRICE_SHAPE = "^[0-9]{1,9}([.][0-9]{1,2})?$"
-NAME_SHAPE = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
-KNOWN_MODULES = (
-    f"self.all(m, m in {cel_list(MODULES)})",
-    f"every module must be one of: {', '.join(MODULES)}",
-)
-
-
-def module_list(description: str, *, at_least_one: bool) -> Schema:
-    rules = [rule(*KNOWN_MODULES)]
-    if at_least_one:
-        rules.insert(0, rule("size(self) >= 1", "enable at least one module"))
-    return string_set(
-        description,
-        string("A module name.", max_length=32),
-        max_items=len(MODULES),
-        **{"x-kubernetes-validations": rules},
-    )
-
-
-def limits_schema(description: str) -> Schema:
-    return obj(
-        description,
-        {
-            "maxUsers": integer("Users in the tenant."),
-            "maxProducts": integer("Products in the catalogue."),
-            "maxTransactions": integer("Financial transactions per month."),
-        },
-    )
+def rule(expression: str, message: str) -> dict[str, str]:
+    """One ``x-kubernetes-validations`` entry of a CRD's root (the object's name: the
+    models shape only spec and status)."""
+    return {"rule": expression, "message": message}
 
 
 def custom_resource(

@@ -1,4 +1,5 @@
-"""Tenant, Plan and Module: group ``mosaico.dev``, version ``v1alpha1``, cluster-scoped."""
+"""Tenant, Plan and Module: group ``mosaico.dev``, version ``v1alpha1``, cluster-scoped;
+their specs and statuses are shaped by :mod:`mosaico_operator.models`."""
 
 from __future__ import annotations
 
@@ -7,62 +8,20 @@ from typing import Any
 import yaml
 from mosaico_shared.contracts.tenants import MODULES
 
-from mosaico_operator.crds.common import (
-    NAME_SHAPE,
-    PRICE_SHAPE,
-    custom_resource,
-    limits_schema,
-    module_list,
-)
-from mosaico_operator.crds.schema import (
-    cel_list,
-    integer,
-    kopf_state,
-    obj,
-    rule,
-    secret_key_ref,
-    string,
-    string_set,
-)
+from mosaico_operator.admission import cel_list
+from mosaico_operator.crds.common import custom_resource, rule
+from mosaico_operator.crds.openapi import crd_schema
 from mosaico_operator.crds.tenant import tenant_crd
-from mosaico_operator.service_urls import IN_CLUSTER_URL
+from mosaico_operator.models import NAME_SHAPE, ModuleSpec, ObservedStatus, PlanSpec
 
 
 def plan_crd() -> dict[str, Any]:
-    spec = obj(
-        "What a plan costs and allows.",
-        {
-            "displayName": string("Lojista, Empresa, Corporativo...", max_length=100, min_length=1),
-            "price": string(
-                'Price in BRL as a decimal string ("199.90").',
-                max_length=13,
-                rules=[
-                    rule(f"self.matches('{PRICE_SHAPE}')", "price must be a decimal like 199.90")
-                ],
-            ),
-            "billingCycle": {
-                "type": "string",
-                "enum": ["monthly", "yearly"],
-                "description": "monthly or yearly.",
-            },
-            "limits": limits_schema("Limits; an absent field is unlimited."),
-            "modules": module_list("Modules a tenant on this plan may enable.", at_least_one=True),
-            "features": string_set(
-                "Feature flags.", string("A feature flag.", max_length=64), max_items=64
-            ),
-        },
-        required=["displayName", "price", "billingCycle", "modules"],
-    )
-    status = obj(
-        "Observed state.",
-        {"observedGeneration": integer("Last generation seen."), "kopf": kopf_state()},
-    )
     return custom_resource(
         "Plan",
         "plans",
         "pl",
-        spec=spec,
-        status=status,
+        spec=crd_schema(PlanSpec),
+        status=crd_schema(ObservedStatus),
         columns=[
             {"name": "Display", "type": "string", "jsonPath": ".spec.displayName"},
             {"name": "Price", "type": "string", "jsonPath": ".spec.price"},
@@ -79,62 +38,12 @@ def plan_crd() -> dict[str, Any]:
 
 
 def module_crd() -> dict[str, Any]:
-    spec = obj(
-        "Where a module lives and where its databases are; rendered by the module's chart.",
-        {
-            "database": obj(
-                "The module's PostgreSQL server.",
-                {
-                    "adminSecretRef": secret_key_ref(
-                        "A Secret key holding an admin DSN (may CREATE/DROP DATABASE)."
-                    ),
-                    "owner": string(
-                        "The module's application role; owns each tenant database.",
-                        max_length=63,
-                        min_length=1,
-                    ),
-                },
-                required=["adminSecretRef", "owner"],
-            ),
-            "serviceUrl": string(
-                "Base URL of the module's Service inside the cluster "
-                "(http://crm.mosaico.svc:8000); the operator sends its credential there.",
-                max_length=512,
-                rules=[
-                    rule(
-                        f"self.matches('{IN_CLUSTER_URL}')",
-                        "serviceUrl must be a Service inside the cluster: "
-                        "http(s)://<name>.<namespace>.svc[.cluster.local][:port]",
-                    )
-                ],
-            ),
-            "onboardingPath": string(
-                "Path of the onboarding endpoint; {module} and {tenant} are filled in.",
-                max_length=256,
-                rules=[
-                    rule(
-                        "self.startsWith('/') && self.contains('{tenant}')",
-                        "onboardingPath starts with / and contains {tenant}",
-                    )
-                ],
-                default="/{module}/internal/tenants/{tenant}/onboard",
-            ),
-            "version": string(
-                "The module's version (its chart's appVersion).", max_length=64, min_length=1
-            ),
-        },
-        required=["database", "serviceUrl", "version"],
-    )
-    status = obj(
-        "Observed state.",
-        {"observedGeneration": integer("Last generation seen."), "kopf": kopf_state()},
-    )
     return custom_resource(
         "Module",
         "modules",
         "mod",
-        spec=spec,
-        status=status,
+        spec=crd_schema(ModuleSpec),
+        status=crd_schema(ObservedStatus),
         columns=[
             {"name": "Version", "type": "string", "jsonPath": ".spec.version"},
             {"name": "URL", "type": "string", "jsonPath": ".spec.serviceUrl"},

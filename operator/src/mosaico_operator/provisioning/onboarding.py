@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import httpx
 from mosaico_shared.auth import CallerCredentials
@@ -46,6 +47,16 @@ def _failure(what: str, exc: Problem, *, module: str | None = None) -> Provision
     return Rejected(f"{type(exc).__name__}Answer", f"{what}: {exc}", module=module)
 
 
+class RequestCounter(Protocol):
+    """Told of every request sent (the operator counts them in a metric)."""
+
+    def __call__(self, request: str, outcome: str) -> None: ...
+
+
+def _uncounted(request: str, outcome: str) -> None:
+    return None
+
+
 class IdentityRegistry:
     """identity's internal tenant API."""
 
@@ -56,16 +67,30 @@ class IdentityRegistry:
         auth: httpx.Auth | None,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        count: RequestCounter | None = None,
     ) -> None:
         self.client = ServiceClient(
             base_url, name="identity", auth=auth, timeout=timeout, transport=transport
         )
+        self.count = count or _uncounted
+
+    async def _send(self, request: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        outcome = "error"
+        try:
+            response = await self.client.request(method, path, **kwargs)
+            outcome = "ok"
+            return response
+        finally:
+            self.count(request, outcome)
 
     async def upsert_tenant(self, slug: str, tenant: TenantUpsert) -> TenantRecord:
         """Create or update the tenant (limits, modules, suspended)."""
         try:
-            response = await self.client.request(
-                "PUT", f"/identity/internal/tenants/{slug}", json=tenant.model_dump(mode="json")
+            response = await self._send(
+                "upsert_tenant",
+                "PUT",
+                f"/identity/internal/tenants/{slug}",
+                json=tenant.model_dump(mode="json"),
             )
         except Problem as exc:
             raise _failure(f"registering {slug} in identity", exc) from exc
@@ -74,7 +99,8 @@ class IdentityRegistry:
     async def ensure_first_admin(self, slug: str, admin: FirstAdmin) -> FirstAdminResult:
         """Create the first admin once (or an invite when no password is given)."""
         try:
-            response = await self.client.request(
+            response = await self._send(
+                "ensure_first_admin",
                 "PUT",
                 f"/identity/internal/tenants/{slug}/admin",
                 json=admin.model_dump(mode="json", exclude_none=True),
@@ -86,7 +112,7 @@ class IdentityRegistry:
     async def remove_tenant(self, slug: str) -> bool:
         """Forget the tenant; False when identity did not know it."""
         try:
-            await self.client.request("DELETE", f"/identity/internal/tenants/{slug}")
+            await self._send("remove_tenant", "DELETE", f"/identity/internal/tenants/{slug}")
         except NotFound:
             return False
         except Problem as exc:

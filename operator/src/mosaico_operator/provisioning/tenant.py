@@ -4,12 +4,19 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from mosaico_shared.auth import CallerCredentials
-from mosaico_shared.contracts.tenants import FirstAdminResult, OnboardingResult, TenantUpsert
+from mosaico_shared.contracts.tenants import (
+    FirstAdmin,
+    FirstAdminResult,
+    OnboardingResult,
+    TenantUpsert,
+)
 from mosaico_shared.tenancy.names import database_name
 
 from mosaico_operator.models import PlanSpec, TenantSpec, effective_limits
@@ -19,6 +26,7 @@ from mosaico_operator.provisioning.onboarding import (
     IdentityRegistry,
     ModuleOnboarding,
     ModuleTarget,
+    RequestCounter,
 )
 from mosaico_operator.service_urls import ServiceAddresses
 from mosaico_operator.validation import first_admin_contract, validate_tenant
@@ -47,7 +55,12 @@ class TenantOutcome:
     """What provisioning did; ``modules`` holds every enabled module."""
 
     modules: dict[str, ModuleOutcome] = field(default_factory=dict)
+    #: None when identity was not asked (it already held what it would have been sent).
     first_admin: FirstAdminResult | None = None
+    #: The fingerprint of what identity holds for the tenant (see ``identity_fingerprint``).
+    identity_fingerprint: str = ""
+    #: Whether identity was sent the tenant and its first admin in this run.
+    identity_sent: bool = False
 
     @property
     def created_databases(self) -> list[str]:
@@ -73,15 +86,18 @@ class Services:
         database_connections: int = 8,
         service_addresses: Mapping[str, str] | None = None,
         allowed_url: Callable[[str], bool] | None = None,
+        count_identity_request: RequestCounter | None = None,
     ) -> Services:
         """``credentials`` are the operator's own (one token per service);
         ``allowed_url`` refuses module URLs the credentials must not go to;
-        ``service_addresses`` (see ``ServiceAddresses``) redirects connections."""
+        ``service_addresses`` (see ``ServiceAddresses``) redirects connections;
+        ``count_identity_request`` is told of every request sent to identity."""
         return cls(
             IdentityRegistry(
                 identity_url,
                 auth=credentials.for_service("identity"),
                 transport=ServiceAddresses(service_addresses or {}),
+                count=count_identity_request,
             ),
             ModuleOnboarding(
                 credentials=credentials,
@@ -108,6 +124,7 @@ async def provision_tenant(
     admin_password: str | None = None,
     known_versions: Mapping[str, str | None] | None = None,
     settled: Collection[str] = (),
+    identity_holds: str | None = None,
     report: Reporter = _silent,
 ) -> TenantOutcome:
     """Databases for every enabled module, the tenant in identity (plan limits with
@@ -118,7 +135,9 @@ async def provision_tenant(
     waiting can help). ``known_versions`` (module -> schema version from a previous
     run) keeps ``report`` to what changed. Modules in ``settled`` (onboarded before at
     the module's current version) are onboarded again only if their database had to
-    be created: the drift timer's cheap path.
+    be created: the drift timer's cheap path. Likewise identity is sent nothing when
+    ``identity_holds`` is the fingerprint of what it would be sent (what it was sent
+    last, by the caller's record); the caller says when that record is too old to trust.
     """
     invalid = validate_tenant(slug, spec, plan, modules.keys())
     if invalid is not None:
@@ -145,17 +164,22 @@ async def provision_tenant(
         if result.created:
             report("DatabaseCreated", f"created database {result.database} for {module}")
 
-    await services.identity.upsert_tenant(
-        slug,
-        TenantUpsert(
-            display_name=spec.display_name,
-            cnpj=spec.cnpj,
-            plan=spec.plan,
-            limits=effective_limits(plan.limits, spec.limits),
-            modules=enabled,
-            suspended=spec.suspended,
-        ),
+    registration = TenantUpsert(
+        display_name=spec.display_name,
+        cnpj=spec.cnpj,
+        plan=spec.plan,
+        limits=effective_limits(plan.limits, spec.limits),
+        modules=enabled,
+        suspended=spec.suspended,
     )
+    first_admin = first_admin_contract(spec.first_admin, admin_password)
+    outcome.identity_fingerprint = identity_fingerprint(registration, first_admin)
+    # A recreated database (identity's holds the users) is news to identity too.
+    outcome.identity_sent = outcome.identity_fingerprint != identity_holds or bool(
+        outcome.created_databases
+    )
+    if outcome.identity_sent:
+        await services.identity.upsert_tenant(slug, registration)
 
     # identity first: its tenant database holds the users the first admin joins.
     pending = [m for m in enabled if m not in settled or outcome.modules[m].database_created]
@@ -165,9 +189,9 @@ async def provision_tenant(
         *(_onboard(services, modules[m], slug, outcome, report) for m in pending if m != "identity")
     )
 
-    outcome.first_admin = await services.identity.ensure_first_admin(
-        slug, first_admin_contract(spec.first_admin, admin_password)
-    )
+    if not outcome.identity_sent:
+        return outcome
+    outcome.first_admin = await services.identity.ensure_first_admin(slug, first_admin)
     if outcome.first_admin.created:
         how = "invited" if outcome.first_admin.invite_token else "created"
         report("FirstAdminCreated", f"first admin {spec.first_admin.email} {how}")
@@ -177,6 +201,19 @@ async def provision_tenant(
             f"no active admin was left: {spec.first_admin.email} is active and admin again",
         )
     return outcome
+
+
+def identity_fingerprint(registration: TenantUpsert, first_admin: FirstAdmin) -> str:
+    """A digest of what identity is told about a tenant, to know when it is told nothing
+    new. The first admin's password is left out (identity uses it only to create the
+    admin, and a digest of it would be a secret): only whether there is one counts."""
+    told = {
+        "tenant": registration.model_dump(mode="json"),
+        "firstAdmin": first_admin.model_dump(mode="json", exclude={"password"}),
+        "password": first_admin.password is not None,
+    }
+    canonical = json.dumps(told, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 async def _onboard(
@@ -203,5 +240,6 @@ __all__ = [
     "Reporter",
     "Services",
     "TenantOutcome",
+    "identity_fingerprint",
     "provision_tenant",
 ]

@@ -76,8 +76,15 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
     databases = TenantDatabases(settings.database_url.get_secret_value(), "identity")
     platform_url = databases.url_for(settings.platform_database)
+    # Counted against the pod's connection budget with the tenant engines (below).
     platform_engine = create_async_engine(
-        platform_url, pool_size=5, max_overflow=5, hide_parameters=True
+        platform_url,
+        pool_size=max(1, settings.db_connection_budget // 4),
+        max_overflow=0,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_pre_ping=True,
+        connect_args={"prepare_threshold": None} if settings.db_transaction_pooler else {},
+        hide_parameters=True,
     )
     signing_keys = SigningKeys(
         platform_engine,
@@ -132,6 +139,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         readiness=(database_server_ready, platform_database_ready),
         lifespan=lifespan,
     )
+    app.state.databases.budget.watch(platform_engine)
     app.state.platform_engine = platform_engine
     app.state.signing_keys = signing_keys
     app.state.token_cutoffs = token_cutoffs

@@ -30,6 +30,7 @@ from mosaico_shared.events.relay import OutboxPublisher, OutboxRelay
 from mosaico_shared.events.settings import EventSettings
 from mosaico_shared.events.sweeper import OutboxSweeper
 from mosaico_shared.outbox import OutboxMixin
+from mosaico_shared.tasks import stop_task
 from mosaico_shared.tenancy.engines import TenantDatabases
 
 logger = logging.getLogger("mosaico.events")
@@ -110,10 +111,7 @@ class EventBackbone:
     async def stop(self, databases: TenantDatabases) -> None:
         """Stop consuming and sweeping, let in-flight publishes finish, disconnect."""
         databases.outbox_listener = None
-        if self._stats is not None:
-            self._stats.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._stats
+        await stop_task(self._stats)
         for runner in self.runners.values():
             await runner.close()
         if self.sweeper is not None:

@@ -18,6 +18,7 @@ from mosaico_shared.events.envelope import Envelope
 from mosaico_shared.events.metrics import NATS_CONNECTED
 from mosaico_shared.events.settings import EventSettings
 from mosaico_shared.events.streams import ensure_streams
+from mosaico_shared.tasks import stop_task
 
 logger = logging.getLogger("mosaico.events")
 
@@ -201,10 +202,7 @@ class EventBus:
 
     async def close(self) -> None:
         """Stop connecting and close."""
-        if self._connecting is not None:
-            self._connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._connecting
+        await stop_task(self._connecting)
         # No drain: the relay has already waited for its acks, and messages a consumer
         # holds unacknowledged go to another replica after their ack wait.
         if self._nc is not None and not self._nc.is_closed:

@@ -13,12 +13,18 @@ and hands it to its ``EventBackbone``. The handler runs in a transaction on the 
 tenant's database of the consuming module, which also records the event id; when the
 handler raises, nothing of it stays and the message is delivered again after a backoff,
 until the last delivery sends it to the dead-letter stream.
+
+A last delivery that gets no answer at all (the replica holding it died, or its handler
+hung past ``AckWait``) is not lost either: JetStream then publishes a ``MAX_DELIVERIES``
+advisory, and whichever replica hears it (one per consumer, a queue group) reads the
+message back from the stream by its sequence and dead-letters it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -27,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -48,6 +55,7 @@ from mosaico_shared.events.processed import ConsumedEventMixin
 from mosaico_shared.events.settings import EventSettings
 from mosaico_shared.events.streams import dead_letter_subject
 from mosaico_shared.problems import is_missing_database
+from mosaico_shared.tasks import stop_task
 from mosaico_shared.tenancy.engines import TenantDatabases
 from mosaico_shared.tenancy.session import open_tenant_session
 
@@ -125,6 +133,12 @@ class ConsumerRunner:
         """The JetStream durable consumer's name."""
         return self.consumer.durable(self.module)
 
+    @property
+    def max_deliveries_subject(self) -> str:
+        """Where JetStream says a message of this consumer ran out of deliveries."""
+        stream = self.settings.events_stream
+        return f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{self.durable}"
+
     def config(self) -> ConsumerConfig:
         """The durable consumer as the settings say."""
         return ConsumerConfig(
@@ -147,10 +161,7 @@ class ConsumerRunner:
 
     async def close(self) -> None:
         """Stop fetching; messages in hand are redelivered to another replica."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     async def _run(self) -> None:
         while True:
@@ -160,7 +171,14 @@ class ConsumerRunner:
                 subscription = await js.pull_subscribe_bind(
                     self.durable, stream=self.settings.events_stream
                 )
-                await self._fetch_loop(subscription)
+                advisories = await self.bus.nc.subscribe(
+                    self.max_deliveries_subject, queue=self.durable, cb=self._on_max_deliveries
+                )
+                try:
+                    await self._fetch_loop(subscription)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await advisories.unsubscribe()
             except asyncio.CancelledError:
                 raise
             except NatsAway:
@@ -171,6 +189,20 @@ class ConsumerRunner:
 
     async def _fetch_loop(self, subscription: JetStreamContext.PullSubscription) -> None:
         in_hand: set[asyncio.Task[None]] = set()
+        try:
+            await self._fetch(subscription, in_hand)
+        finally:
+            # Stopping (or a lost connection): what is in hand is given up, its
+            # transactions roll back and JetStream delivers it again after the ack wait;
+            # nothing outlives the runner to answer on a closed connection.
+            for task in in_hand:
+                task.cancel()
+            if in_hand:
+                await asyncio.gather(*in_hand, return_exceptions=True)
+
+    async def _fetch(
+        self, subscription: JetStreamContext.PullSubscription, in_hand: set[asyncio.Task[None]]
+    ) -> None:
         while self.bus.connected:
             free = self.settings.events_consumer_concurrency - len(in_hand)
             if free <= 0:
@@ -183,11 +215,21 @@ class ConsumerRunner:
             except (NatsTimeout, TimeoutError):
                 continue
             for message in messages:
-                task = asyncio.get_running_loop().create_task(self._handle(message))
+                task = asyncio.get_running_loop().create_task(self._answer(message))
                 in_hand.add(task)
                 task.add_done_callback(in_hand.discard)
-        if in_hand:
-            await asyncio.wait(in_hand)
+        if in_hand:  # connection lost: answers still in flight get one ack wait to land
+            await asyncio.wait(in_hand, timeout=self.settings.events_ack_wait_seconds)
+
+    async def _answer(self, message: Msg) -> None:
+        """Handle one message; an answer the connection lost is JetStream's to redeliver."""
+        try:
+            await self._handle(message)
+        except NatsError as exc:
+            logger.warning(
+                "events: %s could not answer message %d (%s); it will be delivered again",
+                self.durable, message.metadata.sequence.stream, _one_line(exc),
+            )  # fmt: skip
 
     async def _handle(self, message: Msg) -> None:
         attempt = message.metadata.num_delivered
@@ -266,22 +308,63 @@ class ConsumerRunner:
         attempt: int,
         envelope: Envelope | None = None,
     ) -> None:
-        tokens = message.subject.split(".")
-        tenant = envelope.tenant if envelope else (tokens[1] if len(tokens) > 1 else "unknown")
         sequence = message.metadata.sequence.stream
+        if await self._publish_dead_letter(
+            message.subject, message.data, sequence, _one_line(error), attempt, envelope
+        ):
+            await message.ack()
+
+    async def _on_max_deliveries(self, advisory: Msg) -> None:
+        """A message's last delivery went unanswered: dead-letter it from the stream."""
+        try:
+            told = json.loads(advisory.data)
+            sequence, deliveries = int(told["stream_seq"]), int(told["deliveries"])
+            stored = await self.bus.js.get_msg(self.settings.events_stream, sequence)
+        except Exception as exc:
+            logger.error(
+                "events: %s ran out of deliveries but the message could not be read (%s)",
+                self.durable, _one_line(exc),
+            )  # fmt: skip
+            return
+        try:
+            envelope: Envelope | None = Envelope.decode(stored.data or b"")
+        except ValidationError:
+            envelope = None
+        error = (
+            f"no answer after {deliveries} deliveries: the replica holding it died or its "
+            f"handler ran past the ack wait of {self.settings.events_ack_wait_seconds:g} s"
+        )
+        await self._publish_dead_letter(
+            stored.subject or "", stored.data or b"", sequence, error, deliveries, envelope
+        )
+
+    async def _publish_dead_letter(
+        self,
+        subject: str,
+        data: bytes,
+        sequence: int,
+        error: str,
+        attempt: int,
+        envelope: Envelope | None,
+    ) -> bool:
+        """Publish to the dead-letter stream; whether it was stored. Its message id is
+        the consumer and stream sequence: a second report of the same message (from the
+        advisory and the handler both) is one dead letter."""
+        tokens = subject.split(".")
+        tenant = envelope.tenant if envelope else (tokens[1] if len(tokens) > 1 else "unknown")
         headers = {
             "Nats-Msg-Id": f"{self.durable}:{sequence}",
             CONSUMER: self.durable,
-            ERROR: _one_line(error),
+            ERROR: error,
             ATTEMPTS: str(attempt),
-            ORIGINAL_SUBJECT: message.subject,
+            ORIGINAL_SUBJECT: subject,
             ORIGINAL_SEQUENCE: str(sequence),
             FAILED_AT: datetime.now(UTC).isoformat(),
         }
         try:
-            await self.bus.js.publish(
+            ack = await self.bus.js.publish(
                 dead_letter_subject(tenant, self.module, self.consumer.name),
-                message.data,
+                data,
                 headers=headers,
                 stream=self.settings.dead_letter_stream,
             )
@@ -290,13 +373,15 @@ class ConsumerRunner:
                 "events: %s could not dead-letter message %d (%s); it stays unacknowledged",
                 self.durable, sequence, _one_line(exc),
             )  # fmt: skip
-            return
-        await message.ack()
+            return False
+        if ack.duplicate:
+            return True
         DEAD_LETTERS.labels(self.module, self.durable).inc()
         EVENTS_CONSUMED.labels(self.module, self.durable, "dead_lettered").inc()
         logger.error(
             "events: %s gave up on message %d after %d attempt(s): %s; it is in the "
             "dead-letter stream",
-            self.durable, sequence, attempt, _one_line(error),
+            self.durable, sequence, attempt, error,
             extra={"tenant": tenant, "event": "dead_letter"},
         )  # fmt: skip
+        return True

@@ -95,7 +95,6 @@ def dead_letter_router(module: str) -> APIRouter:
         prefix=f"/{module}/internal/dead-letters",
         tags=["internal"],
         dependencies=[Depends(RequireCaller(OPERATOR))],
-        include_in_schema=False,
     )
     unavailable = problem_responses(DependencyUnavailable)
 

@@ -18,13 +18,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mosaico_shared.events.bus import EventBus
 from mosaico_shared.events.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, SWEEPS
 from mosaico_shared.events.relay import OutboxPublisher
 from mosaico_shared.events.settings import EventSettings
+from mosaico_shared.tasks import stop_task
 from mosaico_shared.tenancy.engines import TenantDatabases
 
 logger = logging.getLogger("mosaico.events")
@@ -103,10 +104,7 @@ class OutboxSweeper:
 
     async def close(self) -> None:
         """Stop sweeping."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     async def tenant_databases(self) -> list[str]:
         """Every tenant database of the module on its server."""
@@ -158,9 +156,7 @@ class OutboxSweeper:
         """Count, then publish, what waits in one tenant database (one connection)."""
         result = DatabaseSweep(name)
         t = self.publisher.table
-        engine = create_async_engine(
-            self.databases.url_for(name), poolclass=NullPool, hide_parameters=True
-        )
+        engine = self.databases.unpooled_engine(name)
         self._open += 1
         self._peak = max(self._peak, self._open)
         try:
@@ -178,7 +174,7 @@ class OutboxSweeper:
                     await self._publish_all(connection, name, result)
         except ProgrammingError:
             pass  # not migrated yet: no outbox table
-        except DBAPIError as exc:
+        except (DBAPIError, PoolTimeout) as exc:  # gone, or the pod's connections all busy
             logger.debug("events: sweep skipped %s (%s)", name, type(exc).__name__)
         finally:
             self._open -= 1

@@ -1,4 +1,5 @@
-"""Lazily created, LRU-bounded async engines, one per tenant database."""
+"""Lazily created, LRU-bounded async engines, one per tenant database, sharing one
+connection budget (``budget.py``)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,22 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
+from mosaico_shared.tenancy.budget import ConnectionBudget
 from mosaico_shared.tenancy.names import database_name
 
 
 class TenantDatabases:
     """Engines for ``<module>_<tenant>`` databases on one server.
 
-    A pod may serve a thousand tenants: engines are created on first use, each with a
-    small pool, and the least recently used is disposed once ``max_engines`` are open.
+    A pod may serve a thousand tenants: engines are created on first use and the least
+    recently used one that nothing is using is disposed once ``max_engines`` are open.
+    Connections are bounded for the whole pod by ``connection_budget``; one tenant's
+    engine may hold a quarter of it, so a busy tenant cannot starve the others.
+    ``transaction_pooler``: the server is PgBouncer in transaction mode, where a
+    prepared statement would meet another client's server connection, so psycopg
+    prepares none.
     """
 
     def __init__(
@@ -26,16 +34,24 @@ class TenantDatabases:
         module: str,
         *,
         max_engines: int = 64,
-        pool_size: int = 2,
-        max_overflow: int = 3,
+        connection_budget: int = 20,
+        pool_timeout: float = 5.0,
+        transaction_pooler: bool = False,
     ) -> None:
         self.server_url = make_url(server_url)
         self.module = module
         self.max_engines = max_engines
-        self.pool_size = pool_size
-        self.max_overflow = max_overflow
+        self.pool_size = max(1, connection_budget // 4)
+        self.pool_timeout = pool_timeout
+        self.transaction_pooler = transaction_pooler
         self._engines: OrderedDict[str, AsyncEngine] = OrderedDict()
         self._disposals: set[asyncio.Task[None]] = set()
+        self.budget = ConnectionBudget(
+            connection_budget,
+            timeout=pool_timeout,
+            module=module,
+            engines=lambda: list(self._engines.values()),
+        )
         #: Told ``(tenant, outbox row ids)`` right after a session opened on these
         #: databases committed outbox rows: the module's relay publishes them at once.
         self.outbox_listener: Callable[[str, list[uuid.UUID]], None] | None = None
@@ -61,27 +77,55 @@ class TenantDatabases:
         engine = create_async_engine(
             self.url_for(database),
             pool_size=self.pool_size,
-            max_overflow=self.max_overflow,
-            pool_pre_ping=False,
+            max_overflow=0,
+            pool_timeout=self.pool_timeout,
+            # A connection PostgreSQL (or a pooler, or a failover) closed while it sat
+            # idle is replaced before a request gets it, instead of failing that request.
+            pool_pre_ping=True,
             pool_recycle=1800,
+            connect_args={"prepare_threshold": None} if self.transaction_pooler else {},
             # Statement parameters (password hashes, documents) never reach an error or a log.
             hide_parameters=True,
         )
+        self.budget.watch(engine)
         self._engines[database] = engine
-        while len(self._engines) > self.max_engines:
-            _, evicted = self._engines.popitem(last=False)
-            task = asyncio.get_running_loop().create_task(evicted.dispose())
-            self._disposals.add(task)
-            task.add_done_callback(self._disposals.discard)
+        self._evict()
         return engine
+
+    def unpooled_engine(self, database: str) -> AsyncEngine:
+        """An engine that keeps no connection (a sweep over every tenant database),
+        its connections still counted against the budget. Dispose it after use."""
+        engine = create_async_engine(
+            self.url_for(database),
+            poolclass=NullPool,
+            connect_args={"prepare_threshold": None} if self.transaction_pooler else {},
+            hide_parameters=True,
+        )
+        self.budget.watch(engine)
+        return engine
+
+    def _evict(self) -> None:
+        """Past ``max_engines``, dispose the least recently used engines nothing is
+        using (one in use would lose track of the connections it still has out)."""
+        excess = len(self._engines) - self.max_engines
+        for database, engine in list(self._engines.items()):
+            if excess <= 0:
+                break
+            if engine.sync_engine.pool.checkedout() == 0:  # type: ignore[attr-defined]
+                del self._engines[database]
+                self._dispose_later(engine)
+                excess -= 1
+
+    def _dispose_later(self, engine: AsyncEngine) -> None:
+        task = asyncio.get_running_loop().create_task(engine.dispose())
+        self._disposals.add(task)
+        task.add_done_callback(self._disposals.discard)
 
     def forget(self, tenant: str) -> None:
         """Drop the tenant's engine (its database is being dropped)."""
         engine = self._engines.pop(database_name(self.module, tenant), None)
         if engine is not None:
-            task = asyncio.get_running_loop().create_task(engine.dispose())
-            self._disposals.add(task)
-            task.add_done_callback(self._disposals.discard)
+            self._dispose_later(engine)
 
     @property
     def open_engines(self) -> int:

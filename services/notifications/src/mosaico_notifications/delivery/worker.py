@@ -19,13 +19,14 @@ from datetime import UTC, datetime
 
 import httpx
 from mosaico_shared.events.sweeper import tenant_of
+from mosaico_shared.tasks import stop_task
 from mosaico_shared.tenancy.engines import TenantDatabases
 from mosaico_shared.tenancy.session import tenant_session_for
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from mosaico_notifications.channels import DeliveryFailed
 from mosaico_notifications.channels.email import SmtpSender, SmtpServer
@@ -86,10 +87,7 @@ class DeliveryWorker:
         self._closed = True
         for timer in self._timers:
             timer.cancel()
-        if self._scan is not None:
-            self._scan.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._scan
+        await stop_task(self._scan)
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=self.settings.delivery_lease_seconds)
 
@@ -255,13 +253,11 @@ class DeliveryWorker:
         return total
 
     async def _due_in(self, name: str) -> tuple[int, datetime | None]:
-        engine = create_async_engine(
-            self.databases.url_for(name), poolclass=NullPool, hide_parameters=True
-        )
+        engine = self.databases.unpooled_engine(name)
         try:
             async with AsyncSession(engine) as session:
                 return await service.due_summary(session)
-        except DBAPIError:
-            return 0, None  # not migrated yet, or being dropped
+        except (DBAPIError, PoolTimeout):
+            return 0, None  # not migrated yet, being dropped, or every connection busy
         finally:
             await engine.dispose()
