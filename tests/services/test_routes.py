@@ -164,7 +164,7 @@ def _minted(**changes: Any) -> Forge:
         claims = {**issued, **changes}
         if "modules" in changes:
             claims["modules"] = [m for m in issued["modules"] if m != service.module]
-        return _bearer(mint_token(postgres, claims))
+        return _bearer(mint_token(postgres, claims, like=tenants.tokens["a"]))
 
     return forge
 

@@ -11,7 +11,11 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from mosaico_devstack.postgres import LocalPostgres
-from mosaico_identity.keys.service import SigningKeyLocked, SigningKeys
+from mosaico_identity.keys.service import (
+    UNKNOWN_KID_RELOAD_SECONDS,
+    SigningKeyLocked,
+    SigningKeys,
+)
 from mosaico_identity.main import PLATFORM_MIGRATIONS, create_app
 from mosaico_shared.migrations import upgrade_database
 from sqlalchemy.engine import make_url
@@ -114,3 +118,31 @@ def test_identity_does_not_start_with_the_wrong_passphrase(
 
     with pytest.raises(SigningKeyLocked), TestClient(app):
         pass
+
+
+def test_a_key_another_replica_rotated_in_is_published_by_every_replica_within_a_second(
+    platform_url: str,
+) -> None:
+    """Two identity replicas on one database: when one rotates, tokens it signs carry
+    the new kid at once, and a service that meets that kid fetches the JWKS from
+    whichever replica its Service picks. The other replica must publish the key by
+    then, not at its next periodic reload half a minute later."""
+
+    async def run() -> tuple[str, set[str]]:
+        engine = create_async_engine(platform_url)
+        try:
+            one, other = (
+                SigningKeys(engine, algorithm="EdDSA", access_ttl=900, passphrase=PASSPHRASE)
+                for _ in range(2)
+            )
+            await one.ensure_active_key()
+            await other.reload()
+            new_kid = await one.rotate()
+            await asyncio.sleep(UNKNOWN_KID_RELOAD_SECONDS + 0.1)
+            published = {key["kid"] for key in (await other.jwks())["keys"]}
+            return new_kid, published
+        finally:
+            await engine.dispose()
+
+    new_kid, published = asyncio.run(run())
+    assert new_kid in published

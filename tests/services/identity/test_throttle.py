@@ -118,6 +118,11 @@ def throttled_server(postgres) -> Iterator[str]:
     env = {
         "MOSAICO_LOGIN_THROTTLE_BASE_DELAY_SECONDS": "600",
         "MOSAICO_ADDRESS_THROTTLE_FREE_FAILURES": "3",
+        # Thirty parallel attempts on one login queue for the row that counts them, on
+        # a pool of a quarter of the pod's budget: on a loaded machine the last ones
+        # wait longer than the default 5 s and get the pool's 503. This file is about
+        # counting under concurrency, not about the pool (tests/shared/test_app.py is).
+        "MOSAICO_DB_POOL_TIMEOUT_SECONDS": "120",
     }
     with identity_process(postgres, **env) as base:
         yield base

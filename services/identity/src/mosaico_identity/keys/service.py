@@ -53,7 +53,8 @@ def _is_encrypted(pem: str) -> bool:
     return pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
 
 
-def _open(row: SigningKeyRow, passphrase: bytes | None) -> PrivateKey:
+def open_private_key(row: SigningKeyRow, passphrase: bytes | None) -> PrivateKey:
+    """The private key a stored row holds, opened with the passphrase if encrypted."""
     encrypted = _is_encrypted(row.private_pem)
     if encrypted and passphrase is None:
         raise SigningKeyLocked(
@@ -126,7 +127,7 @@ class SigningKeys:
             if self._passphrase:
                 for row in rows:
                     if not _is_encrypted(row.private_pem):
-                        row.private_pem = _to_pem(_open(row, None), self._passphrase)
+                        row.private_pem = _to_pem(open_private_key(row, None), self._passphrase)
             if not any(row.retired_at is None for row in rows):
                 keys.add(_new_key(self.algorithm, self._passphrase))
         await self.reload()
@@ -152,7 +153,7 @@ class SigningKeys:
         if active is None:
             self._active = None
         elif self._active is None or self._active[0].kid != active.kid:
-            self._active = (active, _open(active, self._passphrase))
+            self._active = (active, open_private_key(active, self._passphrase))
         self._published = {r.kid: jwt.PyJWK(r.public_jwk) for r in rows}
         self._jwks = {"keys": [r.public_jwk for r in rows]}
         self._loaded_at = time.monotonic()
@@ -171,8 +172,11 @@ class SigningKeys:
         return self._published.get(kid)
 
     async def jwks(self) -> dict[str, Any]:
-        """The JSON Web Key Set identity publishes."""
-        await self._fresh()
+        """The JSON Web Key Set identity publishes, never more than a second behind
+        the database: a key another replica just rotated in signs tokens at once, and a
+        verifier that fetches the set because it met the new kid must find it here,
+        whichever replica answers. At most one read a second, however often it is asked."""
+        await self._fresh(unknown_kid=True)
         return self._jwks
 
     async def sign(self, claims: dict[str, Any]) -> str:
