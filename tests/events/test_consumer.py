@@ -137,3 +137,34 @@ async def test_two_consumer_replicas_and_two_relays_apply_every_event_exactly_on
         await asyncio.sleep(0.5)
     recorded = [event for t in tenants for event, _ in incomes(postgres, t)]
     assert sorted(recorded) == sorted(map(str, ids))
+
+
+async def test_a_tenants_events_fetched_together_share_a_transaction_and_a_poison_one_fails_alone(
+    postgres, nats_server
+):
+    """Events waiting for one tenant are applied in a few transactions, not one each;
+    one that cannot be applied (its amount is no amount) rolls back only its own
+    attempt: every other event is income exactly once and the poison one never is."""
+    tenant = payer_tenant(postgres)
+    good = [new_envelope(tenant, payment("1.00"), occurred_at=datetime.now(UTC)) for _ in range(30)]
+    poison = new_envelope(tenant, payment("2.00"), occurred_at=datetime.now(UTC))
+    poison = poison.model_copy(update={"payload": {**poison.payload, "amount": "dois reais"}})
+    async with running_payments(postgres, nats_server.url):
+        pass  # the streams exist
+    for envelope in [*good[:15], poison, *good[15:]]:
+        await publish_raw(nats_server.url, envelope)  # all wait before the consumer starts
+    async with running_finance_consumer(postgres, nats_server.url):
+
+        async def recorded():
+            found = incomes(postgres, tenant)
+            return found if len(found) >= len(good) else None
+
+        await eventually(recorded, what="every good payment recorded")
+        await asyncio.sleep(1.0)  # the poison one's retries come and go meanwhile
+    assert sorted(e for e, _ in incomes(postgres, tenant)) == sorted(str(e.id) for e in good)
+    with finance_db(postgres, tenant) as db:
+        # now(), the default of consumed_at, is when the row's transaction began.
+        [(transactions,)] = db.execute(
+            "SELECT count(DISTINCT consumed_at) FROM consumed_events"
+        ).fetchall()
+    assert transactions < len(good) // 2, f"{len(good)} events in {transactions} transactions"

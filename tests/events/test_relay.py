@@ -9,6 +9,8 @@ from collections import Counter
 
 import pytest
 from mosaico_shared.events.envelope import MSG_ID
+from mosaico_shared.events.settings import EventSettings
+from mosaico_shared.tenancy.engines import TenantDatabases
 from prometheus_client import REGISTRY
 
 from tests.events.conftest import (
@@ -18,6 +20,7 @@ from tests.events.conftest import (
     running_payments,
     unpublished,
 )
+from tests.events.payments import MODULE as PAYMENTS
 from tests.events.payments import confirm_payment, create_payments_database
 from tests.events.streams import payments_subject, stream_messages
 
@@ -110,13 +113,14 @@ async def test_nothing_is_marked_published_that_jetstream_did_not_store(postgres
         assert unpublished(postgres, tenant) == 1
 
 
-async def test_two_relays_publish_each_row_exactly_once(postgres, private_nats):
-    """Two replicas commit, relay and sweep the same tenant at once. The stream's duplicate
-    window is shortened to 100 ms (its least), so only the row claim keeps a row from being
-    published twice."""
+async def test_two_replicas_publish_each_row_exactly_once(postgres, private_nats):
+    """Two replicas commit, relay and sweep the same tenant at once: each event is in
+    the stream once. The hot path publishes what its own commit wrote; a row it
+    published but had not marked yet when a sweeper claimed it is the one case of a
+    second publish, and the duplicate window drops that."""
     tenant = new_tenant()
     create_payments_database(postgres, tenant)
-    options = {"events_duplicate_window_seconds": 0.1, "events_sweep_interval_seconds": 0.05}
+    options = {"events_sweep_interval_seconds": 0.05}
     async with (
         running_payments(postgres, private_nats.url, **options) as one,
         running_payments(postgres, private_nats.url, **options) as two,
@@ -134,3 +138,35 @@ async def test_two_relays_publish_each_row_exactly_once(postgres, private_nats):
     assert len(ids) == 200
     assert set(counts) == {str(i) for i in ids}
     assert set(counts.values()) == {1}
+
+
+async def test_two_sweepers_never_publish_the_same_row(postgres, private_nats):
+    """Rows committed where no relay runs, swept by two replicas at once with the
+    stream's duplicate window shortened to 100 ms (its least): only the row claim
+    (``FOR UPDATE SKIP LOCKED``) keeps a row from being published twice."""
+    tenant = new_tenant()
+    create_payments_database(postgres, tenant)
+    elsewhere = TenantDatabases(postgres.app_url, PAYMENTS)  # no relay listens here
+    try:
+        ids = [await confirm_payment(elsewhere, tenant) for _ in range(200)]
+    finally:
+        await elsewhere.dispose_all()
+    options = {"events_duplicate_window_seconds": 0.1, "events_sweep_interval_seconds": 0.05}
+    async with (
+        running_payments(postgres, private_nats.url, **options),
+        running_payments(postgres, private_nats.url, **options),
+    ):
+
+        async def drained():
+            return unpublished(postgres, tenant) == 0
+
+        await eventually(drained, what="every row published")
+    messages = await stream_messages(private_nats.url, payments_subject(tenant))
+    counts = Counter(str(e.id) for _, e in messages)
+    assert set(counts) == {str(i) for i in ids}
+    assert set(counts.values()) == {1}
+
+
+def test_a_duplicate_window_shorter_than_the_sweepers_grace_is_refused():
+    with pytest.raises(ValueError, match="events_duplicate_window_seconds"):
+        EventSettings(events_duplicate_window_seconds=1.0, events_sweep_grace_seconds=2.0)

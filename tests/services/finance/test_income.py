@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import psycopg
 import pytest
 from mosaico_finance.income.schemas import PaymentIncome
-from mosaico_finance.income.service import record_income_from
+from mosaico_finance.income.service import record_income_from, record_payment_income
 from mosaico_shared.problems import Conflict
+from mosaico_shared.tenancy.names import database_name
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from tests.services.finance.books import (
     Books,
@@ -127,3 +131,52 @@ def test_a_malformed_event_body_is_refused_before_any_write(field, value):
     with pytest.raises(ValidationError) as refused:
         PaymentIncome.model_validate({**body, field: value})
     assert refused.value.errors()[0]["loc"] == (field,)
+
+
+def test_two_consumers_creating_the_same_category_at_once_both_record_their_income(
+    make_finance_tenant, finance, postgres
+):
+    """Two finance replicas take the first payments of a category nobody has yet: the
+    second one's insert of the category waits for the first's transaction, and then
+    uses its row instead of failing on the unique name."""
+    tenant = make_finance_tenant()
+    books = Books.of(finance, tenant)
+    books.open_account()
+    database = database_name("finance", tenant.slug)
+
+    async def waiting_on_a_lock(db: psycopg.AsyncConnection) -> bool:
+        cursor = await db.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+            [database],
+        )
+        row = await cursor.fetchone()
+        return bool(row and row[0])
+
+    async def race() -> None:
+        engine = create_async_engine(postgres.url(database, user="finance"))
+        watch = await psycopg.AsyncConnection.connect(postgres.dsn(), autocommit=True)
+        try:
+            async with AsyncSession(engine) as first, AsyncSession(engine) as second:
+                await record_payment_income(
+                    first, tenant=tenant.slug, category="Marketplace", **_event("evt-1")
+                )
+                racing = asyncio.create_task(
+                    record_payment_income(
+                        second, tenant=tenant.slug, category="Marketplace", **_event("evt-2")
+                    )
+                )
+                for _ in range(600):
+                    if racing.done() or await waiting_on_a_lock(watch):
+                        break
+                    await asyncio.sleep(0.05)
+                await first.commit()
+                await racing
+                await second.commit()
+        finally:
+            await watch.close()
+            await engine.dispose()
+
+    asyncio.run(race())
+    marketplace = books.category("Marketplace")
+    listed = books.get("/transactions").json()["items"]
+    assert sorted(t["category_id"] for t in listed) == [marketplace["id"]] * 2

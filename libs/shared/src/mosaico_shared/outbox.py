@@ -9,7 +9,7 @@ is down, because the event is only as committed as the change itself.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-from mosaico_shared.events.envelope import event_subject
+from mosaico_shared.events.envelope import Envelope, event_subject
 from mosaico_shared.tenancy.engines import TenantDatabases
 from mosaico_shared.tenancy.session import SESSION_DATABASES
 
@@ -66,37 +66,49 @@ def record_event(
     row.type = event_type
     row.schema_version = int(getattr(type(event), "schema_version", 1))
     row.payload = event.model_dump(mode="json")
+    # Set here rather than by the server, so the envelope published from memory right
+    # after the commit and one the sweeper reads back from the row say the same time.
+    row.created_at = datetime.now(UTC)
     session.add(row)
-    _publish_after_commit(session.sync_session, tenant, row.id)
+    envelope = Envelope(
+        id=row.id,
+        type=event_type,
+        tenant=tenant,
+        module=module,
+        occurred_at=row.created_at,
+        schema_version=row.schema_version,
+        payload=row.payload,
+    )
+    _publish_after_commit(session.sync_session, envelope)
     return row
 
 
-def _publish_after_commit(session: Session, tenant: str, row_id: uuid.UUID) -> None:
-    rows: list[tuple[str, uuid.UUID]] | None = session.info.get(_COMMITTING)
-    if rows is None:
-        rows = session.info[_COMMITTING] = []
+def _publish_after_commit(session: Session, envelope: Envelope) -> None:
+    waiting: list[Envelope] | None = session.info.get(_COMMITTING)
+    if waiting is None:
+        waiting = session.info[_COMMITTING] = []
         event.listen(session, "after_commit", _announce_committed)
         event.listen(session, "after_rollback", _forget_uncommitted)
-    rows.append((tenant, row_id))
+    waiting.append(envelope)
 
 
 def _announce_committed(session: Session) -> None:
-    rows: list[tuple[str, uuid.UUID]] = session.info.get(_COMMITTING, [])
-    if not rows:
+    waiting: list[Envelope] = session.info.get(_COMMITTING, [])
+    if not waiting:
         return
-    committed = list(rows)
-    rows.clear()
+    committed = list(waiting)
+    waiting.clear()
     databases: TenantDatabases | None = session.info.get(SESSION_DATABASES)
     listener = databases.outbox_listener if databases is not None else None
     if listener is None:
         return  # the sweeper publishes them
-    by_tenant: dict[str, list[uuid.UUID]] = {}
-    for tenant, row_id in committed:
-        by_tenant.setdefault(tenant, []).append(row_id)
-    for tenant, ids in by_tenant.items():
-        listener(tenant, ids)
+    by_tenant: dict[str, list[Envelope]] = {}
+    for envelope in committed:
+        by_tenant.setdefault(envelope.tenant, []).append(envelope)
+    for tenant, envelopes in by_tenant.items():
+        listener(tenant, envelopes)
 
 
 def _forget_uncommitted(session: Session) -> None:
-    rows: list[tuple[str, uuid.UUID]] = session.info.get(_COMMITTING, [])
-    rows.clear()
+    waiting: list[Envelope] = session.info.get(_COMMITTING, [])
+    waiting.clear()

@@ -14,6 +14,11 @@ tenant's database of the consuming module, which also records the event id; when
 handler raises, nothing of it stays and the message is delivered again after a backoff,
 until the last delivery sends it to the dead-letter stream.
 
+Messages fetched together for one tenant are applied in one transaction (one commit, one
+WAL flush, for up to a fetch's worth of events): when any of them fails, that
+transaction rolls back and each message is applied again alone, so only the failing one
+is retried or dead-lettered and the others still take effect exactly once.
+
 A last delivery that gets no answer at all (the replica holding it died, or its handler
 hung past ``AckWait``) is not lost either: JetStream then publishes a ``MAX_DELIVERIES``
 advisory, and whichever replica hears it (one per consumer, a queue group) reads the
@@ -24,13 +29,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
@@ -109,6 +115,16 @@ class ApplyFailed(Exception):
     """A handler raised; the message will be delivered again."""
 
 
+def _by_tenant(messages: list[Msg]) -> list[list[Msg]]:
+    """Messages grouped by the tenant their subject names (``mosaico.<tenant>.…``), in
+    the order they came."""
+    groups: dict[str, list[Msg]] = {}
+    for message in messages:
+        parts = message.subject.split(".", 2)
+        groups.setdefault(parts[1] if len(parts) > 2 else "", []).append(message)
+    return list(groups.values())
+
+
 def _one_line(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".replace("\r", " ").replace("\n", " ")
     return text[:500]
@@ -127,6 +143,11 @@ class ConsumerRunner:
     def __post_init__(self) -> None:
         self._task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(self.settings.events_consumer_concurrency)
+        #: Messages fetched and not yet answered, over every tenant's transaction.
+        self._held = 0
+        self._capacity = max(
+            self.settings.events_consumer_batch, self.settings.events_consumer_concurrency
+        )
 
     @property
     def durable(self) -> str:
@@ -204,7 +225,7 @@ class ConsumerRunner:
         self, subscription: JetStreamContext.PullSubscription, in_hand: set[asyncio.Task[None]]
     ) -> None:
         while self.bus.connected:
-            free = self.settings.events_consumer_concurrency - len(in_hand)
+            free = self._capacity - self._held
             if free <= 0:
                 await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
                 continue
@@ -214,50 +235,74 @@ class ConsumerRunner:
                 )
             except (NatsTimeout, TimeoutError):
                 continue
-            for message in messages:
-                task = asyncio.get_running_loop().create_task(self._answer(message))
+            for group in _by_tenant(messages):
+                self._held += len(group)
+                task = asyncio.get_running_loop().create_task(self._answer(group))
                 in_hand.add(task)
                 task.add_done_callback(in_hand.discard)
+                task.add_done_callback(functools.partial(self._release, len(group)))
         if in_hand:  # connection lost: answers still in flight get one ack wait to land
             await asyncio.wait(in_hand, timeout=self.settings.events_ack_wait_seconds)
 
-    async def _answer(self, message: Msg) -> None:
-        """Handle one message; an answer the connection lost is JetStream's to redeliver."""
+    def _release(self, answered: int, _: asyncio.Task[None]) -> None:
+        self._held -= answered
+
+    async def _answer(self, group: list[Msg]) -> None:
+        """Handle one tenant's messages (see the module's docstring); an answer the
+        connection lost is JetStream's to redeliver."""
         try:
-            await self._handle(message)
+            await self._handle(group)
         except NatsError as exc:
             logger.warning(
-                "events: %s could not answer message %d (%s); it will be delivered again",
-                self.durable, message.metadata.sequence.stream, _one_line(exc),
+                "events: %s could not answer %d message(s) from %d on (%s); they will be "
+                "delivered again",
+                self.durable, len(group), group[0].metadata.sequence.stream, _one_line(exc),
             )  # fmt: skip
 
-    async def _handle(self, message: Msg) -> None:
-        attempt = message.metadata.num_delivered
-        if attempt > 1:
-            REDELIVERIES.labels(self.module, self.durable).inc()
-        try:
-            envelope = Envelope.decode(message.data)
-        except ValidationError as exc:
-            await self._dead_letter(message, exc, attempt)
+    async def _handle(self, group: list[Msg]) -> None:
+        readable: list[tuple[Msg, Envelope]] = []
+        for message in group:
+            if message.metadata.num_delivered > 1:
+                REDELIVERIES.labels(self.module, self.durable).inc()
+            try:
+                readable.append((message, Envelope.decode(message.data)))
+            except ValidationError as exc:
+                await self._dead_letter(message, exc, message.metadata.num_delivered)
+        if not readable:
             return
+        envelopes = [envelope for _, envelope in readable]
+        results: list[Outcome | BaseException]
         try:
-            outcome = await self.apply(envelope)
+            results = list(await self.apply_all(envelopes))
         except ApplyFailed as failed:
-            cause = failed.__cause__ or failed
-            if attempt >= self.settings.events_max_deliver:
-                await self._dead_letter(message, cause, attempt, envelope)
-                return
-            EVENTS_CONSUMED.labels(self.module, self.durable, "retried").inc()
-            logger.warning(
-                "events: %s failed on %s %s (attempt %d of %d): %s",
-                self.durable, envelope.type, envelope.id, attempt,
-                self.settings.events_max_deliver, _one_line(cause),
-                extra={"tenant": envelope.tenant},
-            )  # fmt: skip
-            await message.nak(delay=self._backoff(attempt))
+            if len(envelopes) == 1:
+                results = [failed.__cause__ or failed]
+            else:  # again, each event behind a savepoint: only the failing ones fail
+                try:
+                    results = await self.apply_all(envelopes, isolate=True)
+                except ApplyFailed as again:
+                    results = [again.__cause__ or again] * len(envelopes)
+        for (message, envelope), result in zip(readable, results, strict=True):
+            if isinstance(result, BaseException):
+                await self._failed(message, envelope, result)
+            else:
+                EVENTS_CONSUMED.labels(self.module, self.durable, result).inc()
+                await message.ack()
+
+    async def _failed(self, message: Msg, envelope: Envelope, cause: BaseException) -> None:
+        """Deliver again after the backoff, or dead-letter after the last delivery."""
+        attempt = message.metadata.num_delivered
+        if attempt >= self.settings.events_max_deliver:
+            await self._dead_letter(message, cause, attempt, envelope)
             return
-        EVENTS_CONSUMED.labels(self.module, self.durable, outcome).inc()
-        await message.ack()
+        EVENTS_CONSUMED.labels(self.module, self.durable, "retried").inc()
+        logger.warning(
+            "events: %s failed on %s %s (attempt %d of %d): %s",
+            self.durable, envelope.type, envelope.id, attempt,
+            self.settings.events_max_deliver, _one_line(cause),
+            extra={"tenant": envelope.tenant},
+        )  # fmt: skip
+        await message.nak(delay=self._backoff(attempt))
 
     def _backoff(self, attempt: int) -> float:
         steps = self.settings.events_backoff_seconds or [0.0]
@@ -268,37 +313,80 @@ class ConsumerRunner:
         ``duplicate`` when it was applied before, ``skipped`` when this consumer does not
         handle its type or the tenant has no database in this module; raises
         ``ApplyFailed`` when the handler (or reading the payload) fails."""
-        registered = self.consumer.handlers.get(envelope.type)
-        if registered is None:
-            return "skipped"
-        contract, handler = registered
+        [outcome] = await self.apply_all([envelope])
+        return outcome
+
+    @overload
+    async def apply_all(
+        self, envelopes: list[Envelope], *, isolate: Literal[False] = False
+    ) -> list[Outcome]: ...
+
+    @overload
+    async def apply_all(
+        self, envelopes: list[Envelope], *, isolate: Literal[True]
+    ) -> list[Outcome | BaseException]: ...
+
+    async def apply_all(
+        self, envelopes: list[Envelope], *, isolate: bool = False
+    ) -> list[Outcome] | list[Outcome | BaseException]:
+        """Apply events of one tenant in one transaction, each once, as ``apply`` does
+        for one. Without ``isolate``, any failure rolls everything back (``ApplyFailed``);
+        with it, each event runs behind a savepoint and a failing one's result is its
+        exception while the others commit. ``ApplyFailed`` either way when the
+        transaction itself cannot be had or committed."""
+        results: list[Outcome | BaseException] = ["skipped"] * len(envelopes)
+        handled = [
+            (n, envelope, registered)
+            for n, envelope in enumerate(envelopes)
+            if (registered := self.consumer.handlers.get(envelope.type)) is not None
+        ]
+        if not handled:
+            return results
+        tenant = handled[0][1].tenant
+        if any(envelope.tenant != tenant for _, envelope, _ in handled):
+            raise ApplyFailed("events of more than one tenant cannot share a transaction")
         async with self._slots:
             try:
-                session = await open_tenant_session(self.databases, envelope.tenant)
+                session = await open_tenant_session(self.databases, tenant)
             except DBAPIError as exc:
                 if is_missing_database(exc):
-                    return "skipped"
+                    return results
                 raise ApplyFailed from exc
             async with session:
                 try:
-                    event: Event[Any] = envelope.open(contract)
-                    table = self.consumer.processed
-                    claimed = await session.scalar(
-                        insert(table)
-                        .values(
-                            consumer=self.durable, event_id=envelope.id, event_type=envelope.type
-                        )
-                        .on_conflict_do_nothing()
-                        .returning(table.c.event_id)
-                    )
-                    if claimed is None:
-                        await session.rollback()
-                        return "duplicate"
-                    await handler(session, event)
+                    for n, envelope, registered in handled:
+                        if not isolate:
+                            results[n] = await self._apply_one(session, envelope, registered)
+                            continue
+                        try:
+                            async with session.begin_nested():
+                                results[n] = await self._apply_one(session, envelope, registered)
+                        except Exception as exc:
+                            results[n] = exc
                     await session.commit()
                 except Exception as exc:
                     await session.rollback()
                     raise ApplyFailed from exc
+        return results
+
+    async def _apply_one(
+        self,
+        session: AsyncSession,
+        envelope: Envelope,
+        registered: tuple[type[EventPayload], Handler],
+    ) -> Outcome:
+        contract, handler = registered
+        event: Event[Any] = envelope.open(contract)
+        table = self.consumer.processed
+        claimed = await session.scalar(
+            insert(table)
+            .values(consumer=self.durable, event_id=envelope.id, event_type=envelope.type)
+            .on_conflict_do_nothing()
+            .returning(table.c.event_id)
+        )
+        if claimed is None:
+            return "duplicate"
+        await handler(session, event)
         return "applied"
 
     async def _dead_letter(

@@ -1,11 +1,15 @@
 """The outbox relay: what a request committed is published at once; the sweeper
 (``sweeper.py``) publishes what was left behind.
 
-Rows are claimed with ``FOR UPDATE SKIP LOCKED`` inside the transaction that marks them
-published, so two replicas never publish the same row at the same time; a row whose ack
-came but whose mark was lost (the process died in between) is published again with the
-same ``Nats-Msg-Id``, which JetStream drops inside its duplicate window and consumers
-drop after it (they record the event ids they applied).
+Right after a commit the relay publishes the envelopes the session wrote, from memory:
+no connection is needed on that path, so a pod whose pool is busy serving requests
+still publishes at once. It then marks the rows JetStream acknowledged, in one
+statement per tenant and batch. The sweeper claims rows older than its grace period
+with ``FOR UPDATE SKIP LOCKED`` inside the transaction that marks them published, so
+two sweepers never publish the same row at the same time. A row published but not
+marked yet (the mark failed, or the process died in between) is published again with
+the same ``Nats-Msg-Id``, which JetStream drops inside its duplicate window and
+consumers drop after it (they record the event ids they applied).
 """
 
 from __future__ import annotations
@@ -76,14 +80,21 @@ class OutboxPublisher:
             acks = await self.bus.publish(envelopes)
             acked = [e.id for e, ack in zip(envelopes, acks, strict=True) if ack is not None]
             if acked:
-                await connection.execute(
-                    update(t).where(t.c.id.in_(acked)).values(published_at=func.now())
-                )
+                await self.mark_published(connection, acked)
         EVENTS_PUBLISHED.labels(self.module, path).inc(len(acked))
         failed = len(rows) - len(acked)
         if failed:
             PUBLISH_FAILURES.labels(self.module).inc(failed)
         return len(rows), len(acked)
+
+    async def mark_published(self, connection: AsyncConnection, ids: Sequence[uuid.UUID]) -> None:
+        """Set ``published_at`` on the rows ``ids`` that do not have it yet."""
+        t = self.table
+        await connection.execute(
+            update(t)
+            .where(t.c.id.in_(list(ids)), t.c.published_at.is_(None))
+            .values(published_at=func.now())
+        )
 
     def _envelope(self, tenant: str, row: Row[Any, Any, Any, Any, Any]) -> Envelope:
         return Envelope(
@@ -98,9 +109,10 @@ class OutboxPublisher:
 
 
 class OutboxRelay:
-    """The hot path: told by the outbox which rows a commit wrote, it publishes them
-    right away, one tenant at a time per tenant, a bounded number of tenants at once.
-    Rows committed while a tenant's publish is in flight go out in its next batch."""
+    """The hot path: told by the outbox which envelopes a commit wrote, it publishes
+    them right away, one batch at a time per tenant, a bounded number of tenants at
+    once. Envelopes committed while a tenant's publish is in flight go out in its next
+    batch."""
 
     def __init__(
         self,
@@ -113,18 +125,18 @@ class OutboxRelay:
         self.databases = databases
         self.publisher = publisher
         self.settings = settings
-        self._pending: dict[str, set[uuid.UUID]] = {}
+        self._pending: dict[str, list[Envelope]] = {}
         self._in_flight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(settings.events_publish_concurrency)
 
-    def committed(self, tenant: str, ids: list[uuid.UUID]) -> None:
+    def committed(self, tenant: str, envelopes: list[Envelope]) -> None:
         """Called right after a commit wrote these outbox rows (from the session's
         ``after_commit``, on the event loop's thread)."""
         if not self.bus.connected:
-            PUBLISH_FAILURES.labels(self.publisher.module).inc(len(ids))
+            PUBLISH_FAILURES.labels(self.publisher.module).inc(len(envelopes))
             return  # the sweeper publishes them once NATS is back
-        self._pending.setdefault(tenant, set()).update(ids)
+        self._pending.setdefault(tenant, []).extend(envelopes)
         if tenant in self._in_flight:
             return
         self._in_flight.add(tenant)
@@ -135,30 +147,35 @@ class OutboxRelay:
     async def _drain(self, tenant: str) -> None:
         try:
             async with self._slots:
-                while ids := self._pending.pop(tenant, None):
-                    await self._publish(tenant, sorted(ids))
+                while envelopes := self._pending.pop(tenant, None):
+                    await self._publish(tenant, envelopes)
         finally:
             self._in_flight.discard(tenant)
             if tenant in self._pending:  # committed while this task was leaving
-                self.committed(tenant, list(self._pending.pop(tenant)))
+                self.committed(tenant, self._pending.pop(tenant))
 
-    async def _publish(self, tenant: str, ids: list[uuid.UUID]) -> None:
+    async def _publish(self, tenant: str, envelopes: list[Envelope]) -> None:
         batch = self.settings.events_publish_batch
+        for start in range(0, len(envelopes), batch):
+            chunk = envelopes[start : start + batch]
+            acks = await self.bus.publish(chunk)
+            acked = [e.id for e, ack in zip(chunk, acks, strict=True) if ack is not None]
+            EVENTS_PUBLISHED.labels(self.publisher.module, "commit").inc(len(acked))
+            if len(acked) < len(chunk):
+                PUBLISH_FAILURES.labels(self.publisher.module).inc(len(chunk) - len(acked))
+            if acked:
+                await self._mark(tenant, acked)
+
+    async def _mark(self, tenant: str, ids: list[uuid.UUID]) -> None:
         try:
-            async with self.databases.engine_for(tenant).connect() as connection:
-                for start in range(0, len(ids), batch):
-                    chunk = ids[start : start + batch]
-                    await self.publisher.publish_claimed(
-                        connection, tenant, path="commit", ids=chunk, limit=len(chunk)
-                    )
+            async with self.databases.engine_for(tenant).begin() as connection:
+                await self.publisher.mark_published(connection, ids)
         except Exception as exc:
-            PUBLISH_FAILURES.labels(self.publisher.module).inc(len(ids))
             logger.warning(
-                "events: publishing after commit failed for tenant %s (%s); the sweeper "
-                "will publish",
-                tenant,
-                type(exc).__name__,
-            )
+                "events: %d published event(s) of tenant %s not marked (%s); the sweeper "
+                "marks them, and JetStream drops its second publish",
+                len(ids), tenant, type(exc).__name__,
+            )  # fmt: skip
 
     async def close(self) -> None:
         """Let publishes in flight finish (bounded by the publish timeout)."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,3 +52,16 @@ class EventSettings(BaseSettings):
     events_stats_interval_seconds: float = Field(default=15.0, gt=0)
     #: Wait between attempts to reach NATS while it is away.
     events_reconnect_seconds: float = Field(default=2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _duplicates_are_dropped(self) -> Self:
+        # The sweeper publishes again a row the hot path published but had not marked
+        # yet only once the row is older than the grace period; JetStream drops that
+        # second publish only if its duplicate window is longer.
+        if self.events_duplicate_window_seconds <= self.events_sweep_grace_seconds:
+            raise ValueError(
+                "events_duplicate_window_seconds must be longer than "
+                "events_sweep_grace_seconds, or a row published right after its commit "
+                "and swept before it was marked would be in the stream twice"
+            )
+        return self

@@ -4,9 +4,9 @@ connection budget (``budget.py``)."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -14,6 +14,9 @@ from sqlalchemy.pool import NullPool
 
 from mosaico_shared.tenancy.budget import ConnectionBudget
 from mosaico_shared.tenancy.names import database_name
+
+if TYPE_CHECKING:
+    from mosaico_shared.events.envelope import Envelope
 
 
 class TenantDatabases:
@@ -52,9 +55,9 @@ class TenantDatabases:
             module=module,
             engines=lambda: list(self._engines.values()),
         )
-        #: Told ``(tenant, outbox row ids)`` right after a session opened on these
-        #: databases committed outbox rows: the module's relay publishes them at once.
-        self.outbox_listener: Callable[[str, list[uuid.UUID]], None] | None = None
+        #: Told ``(tenant, envelopes)`` right after a session opened on these databases
+        #: committed outbox rows: the module's relay publishes them at once.
+        self.outbox_listener: Callable[[str, list[Envelope]], None] | None = None
 
     def url_for(self, database: str) -> str:
         """The server URL pointed at ``database``."""

@@ -110,9 +110,11 @@ async def _income_category(session: AsyncSession, name: str) -> Category:
     categories = CategoryRepository(session)
     found = await categories.named("income", name)
     if found is None:
-        found = Category(id=uuid.uuid4(), name=name, type="income")
-        categories.add(found)
-        await session.flush()
+        # Another replica's consumer may be creating it for this tenant right now: the
+        # insert waits for that transaction and then leaves its row alone.
+        await categories.add_missing([("income", name)])
+        found = await categories.named("income", name)
+    assert found is not None
     return found
 
 
