@@ -15,6 +15,7 @@ import pytest
 from mosaico_devstack.postgres import OPERATOR_ROLE, LocalPostgres
 from mosaico_operator.provisioning.backups import BackupFailed, BackupTools, dump_database
 from mosaico_operator.provisioning.databases import (
+    DatabaseGates,
     database_exists,
     drop_database,
     provision_module_database,
@@ -43,6 +44,65 @@ def test_the_database_is_created_once_owned_by_the_module_role(postgres: LocalPo
     assert first.database == f"crm_{tenant.replace('-', '_')}"
     assert (first.created, second.created) == (True, False)
     assert owner_of(postgres, first.database) == "crm"
+
+
+def _public_may_connect(postgres: LocalPostgres, database: str) -> bool:
+    with psycopg.connect(postgres.dsn()) as conn:
+        row = conn.execute(
+            "SELECT has_database_privilege('public', %s, 'CONNECT')", [database]
+        ).fetchone()
+    assert row is not None
+    return bool(row[0])
+
+
+def test_drift_checks_of_many_tenants_share_one_read_of_the_catalog(
+    postgres: LocalPostgres,
+) -> None:
+    """The drift timer asks about every Tenant's databases every few seconds: one read
+    of pg_database answers them all, instead of a connection per database."""
+    tenants = [slug() for _ in range(10)]
+    gates = DatabaseGates(4, catalog_seconds=3600)
+    dsn = postgres.operator_dsn()
+
+    async def drift(trust: bool) -> list[bool]:
+        outcomes = await asyncio.gather(
+            *(provision_module_database(dsn, "crm", t, "crm", gates=gates, trust_catalog=trust)
+              for t in tenants)
+        )  # fmt: skip
+        return [o.created for o in outcomes]
+
+    assert asyncio.run(drift(trust=False)) == [True] * len(tenants)
+    for _ in range(3):
+        assert asyncio.run(drift(trust=True)) == [False] * len(tenants)
+    assert gates.catalog_reads == 1
+
+
+def test_a_drift_check_repairs_what_the_catalog_shows_out_of_place(
+    postgres: LocalPostgres,
+) -> None:
+    """A database dropped by hand is created again, and one whose CONNECT was granted
+    back to PUBLIC is revoked again, at the first check after the catalog is read."""
+    dropped, opened = slug(), slug()
+    gates = DatabaseGates(4, catalog_seconds=0)
+    dsn = postgres.operator_dsn()
+
+    async def check(tenant: str, trust: bool = True) -> bool:
+        outcome = await provision_module_database(
+            dsn, "crm", tenant, "crm", gates=gates, trust_catalog=trust
+        )
+        return outcome.created
+
+    assert asyncio.run(check(dropped, trust=False))
+    assert asyncio.run(check(opened, trust=False))
+    assert asyncio.run(drop_database(postgres.dsn(), f"crm_{dropped.replace('-', '_')}"))
+    opened_db = f"crm_{opened.replace('-', '_')}"
+    with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
+        conn.execute(f'GRANT CONNECT ON DATABASE "{opened_db}" TO PUBLIC')
+    assert _public_may_connect(postgres, opened_db)
+
+    assert asyncio.run(check(dropped)) is True
+    assert asyncio.run(check(opened)) is False
+    assert not _public_may_connect(postgres, opened_db)
 
 
 def test_concurrent_reconciles_of_one_tenant_create_its_database_exactly_once(

@@ -7,7 +7,9 @@ statement tolerates having been done already by someone else.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from mosaico_shared.tenancy.names import database_name
@@ -22,21 +24,54 @@ _ATTEMPTS = 5
 #: New databases grant CONNECT and TEMPORARY to PUBLIC: every role of the server.
 _REVOKE = sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC")
 _CONNECT_TIMEOUT = 10
+#: Databases that need nothing from the operator: they exist and PUBLIC cannot use them.
+_SETTLED = (
+    "SELECT datname FROM pg_database WHERE NOT datistemplate"
+    " AND NOT has_database_privilege('public', oid, 'CONNECT')"
+    " AND NOT has_database_privilege('public', oid, 'TEMPORARY')"
+)
 
 
 class DatabaseGates:
-    """At most ``limit`` admin connections at once per PostgreSQL server.
+    """At most ``limit`` admin connections at once per PostgreSQL server, and what each
+    server's catalog said at most ``catalog_seconds`` ago.
 
     Hundreds of tenants reconciled together would otherwise open hundreds of
-    connections and hit ``max_connections``, which the services need too.
+    connections and hit ``max_connections``, which the services need too. The drift
+    timer asks every Tenant's databases again and again; one read of ``pg_database``
+    per server answers all of them until it is ``catalog_seconds`` old.
     """
 
-    def __init__(self, limit: int = 8) -> None:
+    def __init__(self, limit: int = 8, *, catalog_seconds: float = 30.0) -> None:
         self.limit = limit
+        self.catalog_seconds = catalog_seconds
         self._gates: dict[str, asyncio.Semaphore] = {}
+        self._catalogs: dict[str, tuple[float, frozenset[str]]] = {}
+        self._reading: dict[str, asyncio.Lock] = {}
+        #: How many times a server's catalog was read (for the steady-state benchmark).
+        self.catalog_reads = 0
 
     def for_server(self, admin_dsn: str) -> asyncio.Semaphore:
         return self._gates.setdefault(_where(admin_dsn), asyncio.Semaphore(self.limit))
+
+    async def settled(self, admin_dsn: str, database: str) -> bool:
+        """Whether ``database`` existed with no CONNECT or TEMPORARY for PUBLIC at the
+        server's last catalog read (read again when it is too old)."""
+        where = _where(admin_dsn)
+        async with self._reading.setdefault(where, asyncio.Lock()):
+            read_at, names = self._catalogs.get(where, (float("-inf"), frozenset()))
+            if time.monotonic() - read_at >= self.catalog_seconds:
+                async with self.for_server(admin_dsn), await _connect(admin_dsn) as conn:
+                    cursor = await conn.execute(_SETTLED)
+                    rows: list[Any] = await cursor.fetchall()
+                    names = frozenset(str(row[0]) for row in rows)
+                self.catalog_reads += 1
+                self._catalogs[where] = (time.monotonic(), names)
+        return database in names
+
+    def forget(self, admin_dsn: str) -> None:
+        """The server's catalog changed here: read it again next time."""
+        self._catalogs.pop(_where(admin_dsn), None)
 
 
 @dataclass(frozen=True)
@@ -81,10 +116,15 @@ async def provision_module_database(
     owner: str,
     *,
     gates: DatabaseGates | None = None,
+    trust_catalog: bool = False,
 ) -> DatabaseOutcome:
     """CREATE DATABASE ``<module>_<tenant>`` OWNER ``owner`` unless it exists, and
     REVOKE CONNECT from PUBLIC on it (again every time: a creation interrupted before
     the revoke is repaired), so no other module's role can open it.
+
+    With ``trust_catalog`` (the drift timer's checks) a database the gates' recent
+    catalog read shows in place is left alone without a connection of its own; a
+    database dropped by hand is then found at most ``catalog_seconds`` later.
 
     The operator's role needs CREATEDB and the right to act as ``owner`` (membership in
     the module's role), not superuser.
@@ -96,8 +136,12 @@ async def provision_module_database(
     """
     if gates is None:
         return await _create_database(admin_dsn, module, tenant, owner)
+    if trust_catalog and await gates.settled(admin_dsn, database_name(module, tenant)):
+        return DatabaseOutcome(database_name(module, tenant), created=False)
     async with gates.for_server(admin_dsn):
-        return await _create_database(admin_dsn, module, tenant, owner)
+        outcome = await _create_database(admin_dsn, module, tenant, owner)
+    gates.forget(admin_dsn)
+    return outcome
 
 
 async def _create_database(admin_dsn: str, module: str, tenant: str, owner: str) -> DatabaseOutcome:

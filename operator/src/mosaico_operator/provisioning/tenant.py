@@ -154,7 +154,12 @@ async def provision_tenant(
     created = await asyncio.gather(
         *(
             provision_module_database(
-                modules[m].admin_dsn, m, slug, modules[m].owner, gates=services.databases
+                modules[m].admin_dsn,
+                m,
+                slug,
+                modules[m].owner,
+                gates=services.databases,
+                trust_catalog=m in settled,
             )
             for m in enabled
         )
