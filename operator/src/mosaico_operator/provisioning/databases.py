@@ -80,6 +80,15 @@ class DatabaseOutcome:
     created: bool
 
 
+def _transient(exc: psycopg.Error) -> bool:
+    """Someone else is changing the same catalog row right now; again in a moment
+    passes. Two REVOKEs on one database at once fail with "tuple concurrently
+    updated" (an internal error, SQLSTATE XX000, with no class of its own)."""
+    if isinstance(exc, _TRANSIENT):
+        return True
+    return isinstance(exc, errors.InternalError_) and "concurrently updated" in str(exc)
+
+
 def _where(admin_dsn: str) -> str:
     """host:port of a DSN, for messages and gates (never the password)."""
     try:
@@ -149,23 +158,23 @@ async def _create_database(admin_dsn: str, module: str, tenant: str, owner: str)
     statement = sql.SQL("CREATE DATABASE {} OWNER {}").format(
         sql.Identifier(name), sql.Identifier(owner)
     )
+    created = False  # by this call, in any attempt (a retried REVOKE must not forget it)
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             async with await _connect(admin_dsn) as conn:
                 cursor = await conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-                created = await cursor.fetchone() is None
-                if created:
+                if await cursor.fetchone() is None:
                     try:
                         await conn.execute(statement)
+                        created = True
                     except (errors.DuplicateDatabase, errors.UniqueViolation):
-                        created = False
+                        pass
                 await conn.execute(_REVOKE.format(sql.Identifier(name)))
                 return DatabaseOutcome(name, created=created)
-        except _TRANSIENT:
-            if attempt == _ATTEMPTS:
-                raise
-            await asyncio.sleep(0.2 * attempt)
         except psycopg.Error as exc:
+            if _transient(exc) and attempt < _ATTEMPTS:
+                await asyncio.sleep(0.2 * attempt)
+                continue
             if isinstance(exc, psycopg.OperationalError):
                 raise DatabaseUnavailable(
                     "DatabaseUnavailable", f"creating {name} on {_where(admin_dsn)} failed: {exc}"
