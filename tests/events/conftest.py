@@ -139,7 +139,10 @@ async def running_backbone(
     **overrides: Any,
 ) -> AsyncIterator[Running]:
     settings = EventSettings(nats_url=nats_url, **{**FAST, **overrides})
-    databases = TenantDatabases(postgres.app_url, module)
+    # A pod's budget (pools of 5), but requests queue for it rather than getting the
+    # pool's 503: these tests send hundreds of commits at once on a loaded machine, and
+    # are about what the backbone does with them.
+    databases = TenantDatabases(postgres.app_url, module, pool_timeout=120)
     backbone = EventBackbone(settings, module, outbox=outbox, consumers=consumers or [])
     backbone.start(databases)
     try:

@@ -32,6 +32,7 @@ import contextlib
 import functools
 import json
 import logging
+import random
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -115,6 +116,16 @@ class ApplyFailed(Exception):
     """A handler raised; the message will be delivered again."""
 
 
+#: Deadlock victims and serialization failures: the same transaction passes again.
+_CONTENDED_STATES = {"40P01", "40001"}
+_CONTENDED_ATTEMPTS = 4
+
+
+def _contended(exc: BaseException | None) -> bool:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in _CONTENDED_STATES
+
+
 def _by_tenant(messages: list[Msg]) -> list[list[Msg]]:
     """Messages grouped by the tenant their subject names (``mosaico.<tenant>.…``), in
     the order they came."""
@@ -143,11 +154,11 @@ class ConsumerRunner:
     def __post_init__(self) -> None:
         self._task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(self.settings.events_consumer_concurrency)
-        #: Messages fetched and not yet answered, over every tenant's transaction.
+        #: Messages fetched and not yet answered, over every tenant's transaction: at
+        #: most the concurrency, so none waits in hand long enough to outlive its ack
+        #: wait while earlier ones are applied.
         self._held = 0
-        self._capacity = max(
-            self.settings.events_consumer_batch, self.settings.events_consumer_concurrency
-        )
+        self._capacity = self.settings.events_consumer_concurrency
 
     @property
     def durable(self) -> str:
@@ -333,7 +344,24 @@ class ConsumerRunner:
         for one. Without ``isolate``, any failure rolls everything back (``ApplyFailed``);
         with it, each event runs behind a savepoint and a failing one's result is its
         exception while the others commit. ``ApplyFailed`` either way when the
-        transaction itself cannot be had or committed."""
+        transaction itself cannot be had or committed.
+
+        A transaction PostgreSQL chose as a deadlock victim, or refused for a
+        serialization conflict, is run again at once (a few times): two replicas
+        applying batches of one tenant take the same rows in different orders, and
+        that is no reason to spend one of an event's deliveries."""
+        for attempt in range(1, _CONTENDED_ATTEMPTS + 1):
+            try:
+                return await self._apply_all(envelopes, isolate=isolate)
+            except ApplyFailed as failed:
+                if attempt == _CONTENDED_ATTEMPTS or not _contended(failed.__cause__):
+                    raise
+                await asyncio.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter
+        raise AssertionError("unreachable")
+
+    async def _apply_all(
+        self, envelopes: list[Envelope], *, isolate: bool
+    ) -> list[Outcome | BaseException]:
         results: list[Outcome | BaseException] = ["skipped"] * len(envelopes)
         handled = [
             (n, envelope, registered)
@@ -362,6 +390,8 @@ class ConsumerRunner:
                             async with session.begin_nested():
                                 results[n] = await self._apply_one(session, envelope, registered)
                         except Exception as exc:
+                            if _contended(exc):
+                                raise  # the whole transaction is run again
                             results[n] = exc
                     await session.commit()
                 except Exception as exc:
