@@ -35,7 +35,9 @@ _tenants = itertools.count(1)
 FAST: dict[str, Any] = {
     "events_sweep_interval_seconds": 0.5,
     "events_sweep_grace_seconds": 0.0,
-    "events_ack_wait_seconds": 3.0,
+    # Long enough that a transaction queued behind others on a loaded machine is not
+    # taken for a hung handler; the hung-handler test waits three of these.
+    "events_ack_wait_seconds": 8.0,
     "events_max_deliver": 3,
     "events_backoff_seconds": [0.1, 0.2],
     "events_stats_interval_seconds": 0.3,
