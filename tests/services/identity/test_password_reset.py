@@ -162,7 +162,11 @@ def test_reset_requests_are_throttled_alike_for_known_and_unknown_logins(
 
 def test_reset_requests_are_throttled_per_client_address_across_tenants(postgres, make_tenant):
     tenants = [make_tenant() for _ in range(3)]
-    env = {"MOSAICO_ADDRESS_THROTTLE_FREE_FAILURES": "4"}
+    # A long first wait: on a slow machine the refused request must still fall inside it.
+    env = {
+        "MOSAICO_ADDRESS_THROTTLE_FREE_FAILURES": "4",
+        "MOSAICO_LOGIN_THROTTLE_BASE_DELAY_SECONDS": "600",
+    }
     with (
         identity_process(postgres, **env) as base,
         httpx.Client(base_url=base, timeout=10) as http,
