@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NoReturn
 
 import kopf
 from pydantic import ValidationError
@@ -23,14 +24,36 @@ from mosaico_operator.secrets import SecretData, SecretKey, Secrets, index_entry
 
 #: Kopf passes each index as a keyword argument named by its id (``secret_index``).
 SecretIndex = kopf.Index[SecretKey, SecretData]
+SpecIndex = kopf.Index[str, dict[str, Any]]
 
 
-def _latest(index: kopf.Index[str, Any], name: str) -> Any:
+class _NotPassed(kopf.Index[Any, Any]):
+    """The default of an index argument. Kopf always passes its indexes; the default
+    only makes the handlers' signatures fit Kopf's handler protocols (which do not know
+    our index ids), and fails loudly if an id and an argument's name ever part."""
+
+    def _missing(self) -> NoReturn:
+        raise LookupError("Kopf passed no index under this argument's name")
+
+    def __getitem__(self, key: Any) -> NoReturn:
+        self._missing()
+
+    def __iter__(self) -> Iterator[Any]:
+        self._missing()
+
+    def __len__(self) -> int:
+        self._missing()
+
+
+NOT_PASSED: Any = _NotPassed()
+
+
+def _latest(index: SpecIndex, name: str) -> Any:
     store = index.get(name)
     return next(iter(store), None) if store is not None else None
 
 
-def _plans(index: kopf.Index[str, Any], name: str) -> dict[str, PlanSpec]:
+def _plans(index: SpecIndex, name: str) -> dict[str, PlanSpec]:
     raw = _latest(index, name)
     if raw is None:
         return {}
@@ -40,7 +63,7 @@ def _plans(index: kopf.Index[str, Any], name: str) -> dict[str, PlanSpec]:
         return {}
 
 
-def _modules(index: kopf.Index[str, Any]) -> dict[str, ModuleSpec]:
+def _modules(index: SpecIndex) -> dict[str, ModuleSpec]:
     found = {}
     for name in index:
         raw = _latest(index, name)
@@ -73,8 +96,7 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
     settings = operator.settings
     secret_namespaces = settings.watched_secret_namespaces
 
-    def secrets(kwargs: dict[str, Any]) -> Secrets:
-        index: SecretIndex = kwargs["secret_index"]
+    def secrets(index: SecretIndex) -> Secrets:
         return Secrets(index, secret_namespaces)
 
     @kopf.index(GROUP, VERSION, PLANS, id="plan_index", registry=registry)
@@ -100,12 +122,17 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
     # An event handler keeps no state on the Plan (the operator may only read Plans).
     # The generation changes with the spec alone, so other events re-mark nothing.
     @kopf.on.event(GROUP, VERSION, PLANS, id="plan_changed", registry=registry)
-    async def plan_changed(type: str, name: str, meta: kopf.Meta, **kwargs: Any) -> None:
+    async def plan_changed(
+        type: str,
+        name: str,
+        meta: kopf.Meta,
+        tenants_by_plan: kopf.Index[str, str] = NOT_PASSED,
+        **_: Any,
+    ) -> None:
         if type != "MODIFIED":
             return
-        index: kopf.Index[str, str] = kwargs["tenants_by_plan"]
         revision = str(meta.get("generation", ""))
-        for tenant in sorted(set(index.get(name, []))):
+        for tenant in sorted(set(tenants_by_plan.get(name, []))):
             await operator.cluster.mark_plan_changed(tenant, revision)
 
     @kopf.on.update(
@@ -122,15 +149,18 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
         meta: kopf.Meta,
         patch: kopf.Patch,
         retry: int,
-        **kwargs: Any,
+        plan_index: SpecIndex = NOT_PASSED,
+        module_index: SpecIndex = NOT_PASSED,
+        secret_index: SecretIndex = NOT_PASSED,
+        **_: Any,
     ) -> None:
         if meta.get("deletionTimestamp"):
             return
         await operator.reconcile(
             _event(name, body, spec, status, meta),
-            plans=_plans(kwargs["plan_index"], str(spec.get("plan", ""))),
-            modules=_modules(kwargs["module_index"]),
-            secrets=secrets(kwargs),
+            plans=_plans(plan_index, str(spec.get("plan", ""))),
+            modules=_modules(module_index),
+            secrets=secrets(secret_index),
             patch=patch,
             trigger="plan",
             retry=retry,
@@ -148,13 +178,16 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
         patch: kopf.Patch,
         retry: int,
         reason: str,
-        **kwargs: Any,
+        plan_index: SpecIndex = NOT_PASSED,
+        module_index: SpecIndex = NOT_PASSED,
+        secret_index: SecretIndex = NOT_PASSED,
+        **_: Any,
     ) -> None:
         await operator.reconcile(
             _event(name, body, spec, status, meta),
-            plans=_plans(kwargs["plan_index"], str(spec.get("plan", ""))),
-            modules=_modules(kwargs["module_index"]),
-            secrets=secrets(kwargs),
+            plans=_plans(plan_index, str(spec.get("plan", ""))),
+            modules=_modules(module_index),
+            secrets=secrets(secret_index),
             patch=patch,
             trigger=str(reason),
             retry=retry,
@@ -174,7 +207,10 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
         status: kopf.Status,
         meta: kopf.Meta,
         patch: kopf.Patch,
-        **kwargs: Any,
+        plan_index: SpecIndex = NOT_PASSED,
+        module_index: SpecIndex = NOT_PASSED,
+        secret_index: SecretIndex = NOT_PASSED,
+        **_: Any,
     ) -> None:
         # Only tenants whose current spec was handled to the end: the change handlers
         # own the rest, with their own retries.
@@ -185,9 +221,9 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
         try:
             await operator.reconcile(
                 _event(name, body, spec, status, meta),
-                plans=_plans(kwargs["plan_index"], str(spec.get("plan", ""))),
-                modules=_modules(kwargs["module_index"]),
-                secrets=secrets(kwargs),
+                plans=_plans(plan_index, str(spec.get("plan", ""))),
+                modules=_modules(module_index),
+                secrets=secrets(secret_index),
                 patch=patch,
                 trigger="drift",
             )
@@ -205,13 +241,15 @@ def register(registry: kopf.OperatorRegistry, operator: Operator) -> None:
         meta: kopf.Meta,
         patch: kopf.Patch,
         retry: int,
-        **kwargs: Any,
+        module_index: SpecIndex = NOT_PASSED,
+        secret_index: SecretIndex = NOT_PASSED,
+        **_: Any,
     ) -> None:
         await delete_tenant(
             operator,
             _event(name, body, spec, status, meta),
-            modules=_modules(kwargs["module_index"]),
-            secrets=secrets(kwargs),
+            modules=_modules(module_index),
+            secrets=secrets(secret_index),
             patch=patch,
             retry=retry,
         )
