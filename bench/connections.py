@@ -26,7 +26,6 @@ from typing import Any
 import httpx
 import jwt
 import psycopg
-from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -61,20 +60,9 @@ def copy_tenants(postgres: LocalPostgres, identity_url: str, slugs: list[str]) -
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
             [template],
         )
-        for slug in slugs:
-            if slug == TENANT:
-                continue
-            name = database_name("crm", slug)
-            db.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER crm").format(
-                    sql.Identifier(name), sql.Identifier(template)
-                )
-            )
-            db.execute(
-                sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
-                    sql.Identifier(name)
-                )
-            )
+    for slug in slugs:
+        if slug != TENANT:
+            postgres.create_database(database_name("crm", slug), owner="crm", template=template)
     with httpx.Client(headers=caller_headers("operator"), timeout=60) as http:
         for n, slug in enumerate(slugs):
             if slug == TENANT:

@@ -5,19 +5,22 @@ databases of which 10 have events waiting.
 
 The producer commits one transaction per event (as a request does); the consumer's
 effect is one row in the consumer's tenant database, written in the transaction that
-records the event id. Producer and consumer share this process and its event loop, as
-the raw baseline's publisher and fetcher do.
+records the event id. Producer and consumer run in processes of their own, as two
+modules do in their pods; so do the raw baseline's publisher and fetcher.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import statistics
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,10 +40,10 @@ from mosaico_shared.events.sweeper import OutboxSweeper
 from mosaico_shared.outbox import OutboxMixin, record_event
 from mosaico_shared.tenancy.engines import TenantDatabases
 from mosaico_shared.tenancy.session import open_tenant_session
-from nats.js.api import AckPolicy, ConsumerConfig
-from sqlalchemy import Float, String, create_engine, insert, pool
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import Float, String, create_engine, event, insert, pool
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 EVENTS = 5_000
 RATE = 1_000  # offered events/s for the latency runs
@@ -95,131 +98,141 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-class Pipeline:
-    """Producer ("orders") and consumer ("ledger") backbones on their own connections."""
+#: Every role runs in a process of its own, as the modules do in their pods: the
+#: producer module (its writers and its relay), the consumer module, and the raw
+#: baseline's publisher and fetcher. Each answers commands on a pipe.
+Role = Callable[[Connection, str, str], Coroutine[Any, Any, None]]
+RAW_SUBJECT = f"mosaico.{TENANT}.raw.order_placed"
 
-    def __init__(self, postgres: LocalPostgres, nats_url: str) -> None:
-        self.latencies: list[float] = []
-        self.applied = 0
-        self.done = asyncio.Event()
-        self.expected = 0
-        consumer = EventConsumer("bench", processed=BenchConsumed)
 
-        @consumer.handles(OrderPlaced)
-        async def apply(session: AsyncSession, event: Event[OrderPlaced]) -> None:
-            await session.execute(
-                insert(Effect).values(
-                    event_id=str(event.id), committed_at=event.payload.committed_at
-                )
-            )
-            self.latencies.append(time.time() - event.payload.committed_at)
-            self.applied += 1
-            if self.applied >= self.expected:
-                self.done.set()
+async def _commands(pipe: Connection) -> AsyncIterator[tuple[Any, ...]]:
+    while (command := await asyncio.to_thread(pipe.recv))[0] != "stop":
+        yield command
 
-        settings = _settings(nats_url, events_consumer_concurrency=16, events_consumer_batch=64)
-        # A pod's default budget (a pool of 5). At an offered rate above what that pool
-        # commits, the writers queue for it instead of getting the 503 a request would:
-        # the latency measured starts inside the producer's transaction either way.
-        self.orders_db = TenantDatabases(postgres.app_url, "orders", pool_timeout=300)
-        self.ledger_db = TenantDatabases(postgres.app_url, "ledger")
-        self.orders = EventBackbone(settings, "orders", outbox=BenchOutbox)
-        self.ledger = EventBackbone(settings, "ledger", consumers=[consumer])
 
-    async def __aenter__(self) -> Pipeline:
-        self.orders.start(self.orders_db)
-        self.ledger.start(self.ledger_db)
-        assert self.orders.bus is not None
-        assert self.ledger.bus is not None
-        await self.orders.bus.wait_connected()
-        await self.ledger.bus.wait_connected()
-        return self
+async def _paced(
+    count: int, rate: int | None, send: Callable[[], Coroutine[Any, Any, None]]
+) -> float:
+    """Run ``send`` ``count`` times, ``WRITERS`` at once or started at ``rate`` per
+    second; returns when it started."""
+    started = time.monotonic()
+    if rate is None:
+        queue = iter(range(count))
 
-    async def __aexit__(self, *_: object) -> None:
-        await self.orders.stop(self.orders_db)
-        await self.ledger.stop(self.ledger_db)
-        await self.orders_db.dispose_all()
-        await self.ledger_db.dispose_all()
+        async def writer() -> None:
+            for _ in queue:
+                await send()
 
-    async def commit_one(self) -> None:
-        session = await open_tenant_session(self.orders_db, TENANT)
+        await asyncio.gather(*(writer() for _ in range(WRITERS)))
+        return started
+    tasks: list[asyncio.Task[None]] = []
+    for n in range(count):
+        await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+        tasks.append(asyncio.create_task(send()))
+    await asyncio.gather(*tasks)
+    return started
+
+
+async def _producer(pipe: Connection, app_url: str, nats_url: str) -> None:
+    """The "orders" module: writers commit one transaction per event (as a request
+    does); its relay publishes each commit's envelopes."""
+    # A pod's default budget (a pool of 5). At an offered rate above what that pool
+    # commits, the writers queue for it instead of getting the 503 a request would:
+    # the latency measured starts inside the producer's transaction either way.
+    databases = TenantDatabases(app_url, "orders", pool_timeout=300)
+    backbone = EventBackbone(_settings(nats_url), "orders", outbox=BenchOutbox)
+    backbone.start(databases)
+    assert backbone.bus is not None
+    await backbone.bus.wait_connected()
+
+    async def commit_one() -> None:
+        session = await open_tenant_session(databases, TENANT)
         async with session:
             record_event(session, BenchOutbox, tenant=TENANT, module="orders",
                          event=OrderPlaced(order_id=uuid.uuid4().hex, amount="10.00",
                                            committed_at=time.time()))  # fmt: skip
             await session.commit()
 
-    async def throughput(self, count: int) -> float:
-        self.expected, self.applied = count, 0
-        self.done.clear()
-        queue = iter(range(count))
-        started = time.monotonic()
-
-        async def writer() -> None:
-            for _ in queue:
-                await self.commit_one()
-
-        await asyncio.gather(*(writer() for _ in range(WRITERS)))
-        await asyncio.wait_for(self.done.wait(), timeout=300)
-        return count / (time.monotonic() - started)
-
-    async def latency(self, rate: int, seconds: float) -> list[float]:
-        self.latencies = []
-        count = int(rate * seconds)
-        self.expected, self.applied = count, 0
-        self.done.clear()
-        tasks = []
-        started = time.monotonic()
-        for n in range(count):
-            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
-            tasks.append(asyncio.create_task(self.commit_one()))
-        await asyncio.gather(*tasks)
-        await asyncio.wait_for(self.done.wait(), timeout=300)
-        return list(self.latencies)
+    pipe.send(("ready",))
+    async for _, count, rate in _commands(pipe):
+        pipe.send(("sent", await _paced(count, rate, commit_one)))
+    await backbone.stop(databases)
+    await databases.dispose_all()
 
 
-async def raw_nats(nats_url: str, count: int, rate: int | None) -> tuple[float, list[float]]:
-    """The same payloads through nats-py alone: publish (awaiting acks, WRITERS at once, or
-    at ``rate``), fetch with explicit acks; no database on either side."""
+async def _ledger(pipe: Connection, app_url: str, nats_url: str) -> None:
+    """The "ledger" module: its consumer writes one effect row per event, in the
+    transaction that records the event id."""
+    expected, latencies, done = 0, [], asyncio.Event()
+    consumer = EventConsumer("bench", processed=BenchConsumed)
+
+    @consumer.handles(OrderPlaced)
+    async def apply(session: AsyncSession, event: Event[OrderPlaced]) -> None:
+        await session.execute(
+            insert(Effect).values(event_id=str(event.id), committed_at=event.payload.committed_at)
+        )
+        # An event counts once its transaction committed, not when its handler ran.
+        session.sync_session.info.setdefault("applied", []).append(event.payload.committed_at)
+
+    def committed(session: Session) -> None:
+        for at in session.info.pop("applied", ()):
+            latencies.append(time.time() - at)
+        if expected and len(latencies) >= expected:
+            done.set()
+
+    event.listen(Session, "after_commit", committed)
+    databases = TenantDatabases(app_url, "ledger")
+    settings = _settings(nats_url, events_consumer_concurrency=16, events_consumer_batch=64)
+    backbone = EventBackbone(settings, "ledger", consumers=[consumer])
+    backbone.start(databases)
+    assert backbone.bus is not None
+    await backbone.bus.wait_connected()
+    pipe.send(("ready",))
+    async for _, count in _commands(pipe):
+        expected, latencies = count, []
+        done.clear()
+        pipe.send(("listening",))
+        await asyncio.wait_for(done.wait(), timeout=300)
+        pipe.send(("applied", time.monotonic(), latencies[:count]))
+    await backbone.stop(databases)
+    await databases.dispose_all()
+
+
+def _raw_payload() -> tuple[bytes, dict[str, str]]:
+    event = OrderPlaced(order_id=uuid.uuid4().hex, amount="10.00", committed_at=time.time())
+    envelope = new_envelope(TENANT, event, occurred_at=datetime.now(UTC))
+    return envelope.encode(), envelope.headers()
+
+
+async def _raw_publisher(pipe: Connection, _: str, nats_url: str) -> None:
+    """nats-py alone: publish the same envelopes, awaiting each ack."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    subject = f"mosaico.{TENANT}.raw.order_placed"
-    durable = f"raw-{uuid.uuid4().hex[:8]}"
-    await js.add_consumer("MOSAICO_EVENTS", ConsumerConfig(
-        durable_name=durable, filter_subject=subject, ack_policy=AckPolicy.EXPLICIT,
-        max_ack_pending=2048))  # fmt: skip
-    subscription = await js.pull_subscribe_bind(durable, stream="MOSAICO_EVENTS")
-    latencies: list[float] = []
-
-    def payload() -> tuple[bytes, dict[str, str]]:
-        event = OrderPlaced(order_id=uuid.uuid4().hex, amount="10.00", committed_at=time.time())
-        envelope = new_envelope(TENANT, event, occurred_at=datetime.now(UTC))
-        return envelope.encode(), envelope.headers()
 
     async def publish_one() -> None:
-        data, headers = payload()
-        await js.publish(subject, data, headers=headers)
+        data, headers = _raw_payload()
+        await js.publish(RAW_SUBJECT, data, headers=headers)
 
-    async def produce() -> None:
-        if rate is None:
-            queue = iter(range(count))
+    pipe.send(("ready",))
+    async for _, count, rate in _commands(pipe):
+        pipe.send(("sent", await _paced(count, rate, publish_one)))
+    await nc.close()
 
-            async def writer() -> None:
-                for _ in queue:
-                    await publish_one()
 
-            await asyncio.gather(*(writer() for _ in range(WRITERS)))
-        else:
-            started = time.monotonic()
-            tasks = []
-            for n in range(count):
-                await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
-                tasks.append(asyncio.create_task(publish_one()))
-            await asyncio.gather(*tasks)
-
-    async def consume() -> None:
-        received = 0
-        while received < count:
+async def _raw_fetcher(pipe: Connection, _: str, nats_url: str) -> None:
+    """nats-py alone: fetch with explicit acks from a durable pull consumer."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    pipe.send(("ready",))
+    async for _, count in _commands(pipe):
+        durable = f"raw-{uuid.uuid4().hex[:8]}"
+        await js.add_consumer("MOSAICO_EVENTS", ConsumerConfig(
+            durable_name=durable, filter_subject=RAW_SUBJECT, ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.NEW, max_ack_pending=2048))  # fmt: skip
+        subscription = await js.pull_subscribe_bind(durable, stream="MOSAICO_EVENTS")
+        pipe.send(("listening",))
+        latencies: list[float] = []
+        while len(latencies) < count:
             try:
                 messages = await subscription.fetch(64, timeout=1.0)
             except (nats.errors.TimeoutError, TimeoutError):
@@ -228,25 +241,66 @@ async def raw_nats(nats_url: str, count: int, rate: int | None) -> tuple[float, 
                 committed = float(Envelope.decode(message.data).payload["committed_at"])
                 await message.ack()
                 latencies.append(time.time() - committed)
-                received += 1
-
-    started = time.monotonic()
-    await asyncio.gather(produce(), consume())
-    elapsed = time.monotonic() - started
-    await js.delete_consumer("MOSAICO_EVENTS", durable)
+        pipe.send(("applied", time.monotonic(), latencies))
+        await js.delete_consumer("MOSAICO_EVENTS", durable)
     await nc.close()
-    return count / elapsed, latencies
+
+
+ROLES: dict[str, Role] = {
+    "producer": _producer, "ledger": _ledger,
+    "raw_publisher": _raw_publisher, "raw_fetcher": _raw_fetcher,
+}  # fmt: skip
+#: What is measured: the backbone's sender and receiver, and the raw baseline's.
+PATHS = {"backbone": ("producer", "ledger"), "raw": ("raw_publisher", "raw_fetcher")}
+
+
+def _serve(role: str, pipe: Connection, app_url: str, nats_url: str) -> None:
+    asyncio.run(ROLES[role](pipe, app_url, nats_url))
+
+
+class Pair:
+    """A sending and a receiving process. ``run`` offers ``count`` events (at ``rate``
+    per second, or as fast as ``WRITERS`` go) and returns events/s, from the first
+    send to the last effect, and each event's latency."""
+
+    def __init__(self, sender: str, receiver: str, app_url: str, nats_url: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipes: list[Connection] = []
+        self.processes: list[Any] = []
+        for role in (sender, receiver):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(role, theirs, app_url, nats_url))
+            process.start()
+            self.pipes.append(ours)
+            self.processes.append(process)
+        for pipe in self.pipes:
+            assert pipe.recv() == ("ready",)
+
+    def run(self, count: int, rate: int | None = None) -> tuple[float, list[float]]:
+        sender, receiver = self.pipes
+        receiver.send(("expect", count))
+        assert receiver.recv() == ("listening",)
+        sender.send(("send", count, rate))
+        _, started = sender.recv()
+        # CLOCK_MONOTONIC is one clock for every process of the machine.
+        _, finished, latencies = receiver.recv()
+        return count / (finished - started), latencies
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(("stop",))
+        for process in self.processes:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.kill()
 
 
 async def sweeper_cost(postgres: LocalPostgres, nats_url: str) -> dict[str, Any]:
     """1,000 tenant databases, 10 with events waiting: one sweep's time and connections."""
     template = "sweepbench_template"
     _create_schema(postgres, template)
-    with psycopg.connect(postgres.dsn(), autocommit=True) as admin:
-        for n in range(TENANT_DATABASES):
-            name = f"sweep_t{n:04d}"
-            if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" OWNER mosaico')
+    for n in range(TENANT_DATABASES):
+        postgres.create_database(f"sweep_t{n:04d}", template=template)
     databases = TenantDatabases(postgres.app_url, "sweep")
     pending = [f"t{n:04d}" for n in range(0, TENANT_DATABASES, TENANT_DATABASES // WITH_PENDING)]
     for tenant in pending:
@@ -290,12 +344,18 @@ async def sweeper_cost(postgres: LocalPostgres, nats_url: str) -> dict[str, Any]
 async def run(postgres: LocalPostgres, nats_url: str) -> str:
     _create_schema(postgres, f"orders_{TENANT}")
     _create_schema(postgres, f"ledger_{TENANT}")
-    async with Pipeline(postgres, nats_url) as pipeline:
-        await pipeline.throughput(500)  # warm up
-        backbone_rate = await pipeline.throughput(EVENTS)
-        latencies = await pipeline.latency(RATE, LATENCY_SECONDS)
-    raw_rate, _ = await raw_nats(nats_url, EVENTS, None)
-    _, raw_latencies = await raw_nats(nats_url, RATE * LATENCY_SECONDS, RATE)
+    rates: dict[str, float] = {}
+    measured: dict[str, list[float]] = {}
+    for name, roles in PATHS.items():
+        pair = Pair(*roles, postgres.app_url, nats_url)
+        try:
+            pair.run(500)  # warm up
+            rates[name], _ = pair.run(EVENTS)
+            _, measured[name] = pair.run(RATE * LATENCY_SECONDS, RATE)
+        finally:
+            pair.close()
+    backbone_rate, raw_rate = rates["backbone"], rates["raw"]
+    raw_latencies, latencies = measured["raw"], measured["backbone"]
     sweep = await sweeper_cost(postgres, nats_url)
 
     def ms(values: list[float], q: float) -> str:
@@ -306,7 +366,9 @@ async def run(postgres: LocalPostgres, nats_url: str) -> str:
         "### events: commit -> JetStream -> consumer's effect",
         "",
         f"{EVENTS:,} events for throughput ({WRITERS} concurrent writers); {RATE:,} events/s "
-        f"offered for {LATENCY_SECONDS} s for latency. Same payloads, same run.",
+        f"offered for {LATENCY_SECONDS} s for latency. Same payloads, same run; the sender "
+        "and the receiver of each path run in processes of their own, as two modules' pods "
+        "do.",
         "",
         "| path | events/s | p50 ms at 1,000/s | p99 ms at 1,000/s |",
         "|---|---:|---:|---:|",

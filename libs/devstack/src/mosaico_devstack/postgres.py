@@ -253,19 +253,23 @@ class LocalPostgres:
                     )
                 )
 
-    def create_database(self, name: str, *, owner: str = APP_ROLE) -> None:
-        """Create ``name`` owned by ``owner`` unless it exists; only its owner (and
-        the operator, acting for it) may connect."""
+    def create_database(
+        self, name: str, *, owner: str = APP_ROLE, template: str | None = None
+    ) -> None:
+        """Create ``name`` owned by ``owner`` unless it exists, copied from ``template``
+        when given (which must then have no session open); only its owner (and the
+        operator, acting for it) may connect."""
         import psycopg
         from psycopg import sql
 
+        create = sql.SQL("CREATE DATABASE {} OWNER {}").format(
+            sql.Identifier(name), sql.Identifier(owner)
+        )
+        if template is not None:
+            create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(
-                    sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                        sql.Identifier(name), sql.Identifier(owner)
-                    )
-                )
+                conn.execute(create)
             conn.execute(
                 sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
                     sql.Identifier(name)
