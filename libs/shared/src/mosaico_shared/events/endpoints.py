@@ -85,7 +85,12 @@ def _dead_letters(request: Request) -> DeadLetters:
 
 
 Letters = Annotated[DeadLetters, Depends(_dead_letters)]
-Sequence = Annotated[int, PathParam(ge=1, description="Sequence in the dead-letter stream")]
+#: JetStream numbers a stream's messages with unsigned 64-bit integers: a larger number
+#: is a 422 here, not an error from the server.
+LAST_SEQUENCE = 2**64 - 1
+Sequence = Annotated[
+    int, PathParam(ge=1, le=LAST_SEQUENCE, description="Sequence in the dead-letter stream")
+]
 TenantQuery = Query(pattern=TENANT_SLUG_PATTERN, examples=["acme"])
 
 
@@ -103,7 +108,9 @@ def dead_letter_router(module: str) -> APIRouter:
         letters: Letters,
         tenant: Annotated[str | None, TenantQuery] = None,
         consumer: Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,32}$")] = None,
-        after: Annotated[int, Query(ge=0, description="Sequence to list after")] = 0,
+        after: Annotated[
+            int, Query(ge=0, le=LAST_SEQUENCE - 1, description="Sequence to list after")
+        ] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[DeadLetterOut]:
         """Dead letters of this module's consumers, oldest first."""
