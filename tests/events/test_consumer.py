@@ -12,6 +12,7 @@ import pytest
 from mosaico_shared.contracts.payments import PaymentSucceeded
 from mosaico_shared.events.envelope import new_envelope
 from nats.js.errors import NotFoundError
+from prometheus_client import REGISTRY
 
 from tests.events.conftest import (
     eventually,
@@ -88,6 +89,40 @@ async def test_a_redelivered_event_changes_nothing(postgres, nats_server):
         await eventually(three_seen, what="the event applied")
         await asyncio.sleep(1.0)  # the two copies come after the first
     assert incomes(postgres, tenant) == [(str(envelope.id), "7.00")]
+
+
+async def test_copies_of_one_event_fetched_together_apply_once(postgres, nats_server):
+    """Copies of one event waiting side by side (republished past the duplicate
+    window) reach the consumer in one fetch and one transaction: one effect."""
+    tenant = payer_tenant(postgres)
+    envelope = new_envelope(tenant, payment("8.00"), occurred_at=datetime.now(UTC))
+    async with running_payments(postgres, nats_server.url):
+        pass  # the streams exist
+    for copy in range(3):
+        await publish_raw(nats_server.url, envelope, msg_id=f"{envelope.id}-{copy}")
+    labels = {"module": "finance", "consumer": "finance-payment-income"}
+
+    def outcomes() -> dict[str, float]:
+        return {
+            outcome: REGISTRY.get_sample_value(
+                "mosaico_events_consumed_total", {**labels, "outcome": outcome}
+            )
+            or 0.0
+            for outcome in ("applied", "duplicate")
+        }
+
+    before = outcomes()
+    async with running_finance_consumer(postgres, nats_server.url):
+
+        async def all_answered():
+            return sum(outcomes().values()) - sum(before.values()) >= 3
+
+        await eventually(all_answered, what="the three copies answered")
+    after = outcomes()
+    # finance's own table would hide a second run of its handler: the consumer's count
+    # says how often the handler ran.
+    assert {k: after[k] - before[k] for k in after} == {"applied": 1, "duplicate": 2}
+    assert incomes(postgres, tenant) == [(str(envelope.id), "8.00")]
 
 
 async def test_an_event_for_a_tenant_without_finance_is_acknowledged_and_skipped(

@@ -170,3 +170,38 @@ async def test_two_sweepers_never_publish_the_same_row(postgres, private_nats):
 def test_a_duplicate_window_shorter_than_the_sweepers_grace_is_refused():
     with pytest.raises(ValueError, match="events_duplicate_window_seconds"):
         EventSettings(events_duplicate_window_seconds=1.0, events_sweep_grace_seconds=2.0)
+
+
+def test_a_sweepers_grace_within_the_mark_linger_is_refused():
+    with pytest.raises(ValueError, match="events_mark_linger_seconds"):
+        EventSettings(events_mark_linger_seconds=1.0, events_sweep_grace_seconds=0.5)
+    assert EventSettings(events_mark_linger_seconds=1.0, events_sweep_grace_seconds=0.0)
+
+
+async def test_the_hot_path_marks_many_commits_at_once_and_stopping_lands_its_marks(
+    postgres, nats_server
+):
+    """Commits one after another are published each at once, and marked together a
+    moment later (``published_at`` is the marking transaction's ``now()``); a relay
+    stopping with marks in hand makes them before it goes, leaving none to the sweeper."""
+    tenant = new_tenant()
+    create_payments_database(postgres, tenant)
+    async with running_payments(
+        postgres,
+        nats_server.url,
+        events_sweep_interval_seconds=3600,
+        events_sweep_grace_seconds=2.0,
+        events_mark_linger_seconds=1.0,
+    ) as payments:
+        await asyncio.sleep(0.2)  # the first sweep (at start) is over
+        ids = [await confirm_payment(payments.databases, tenant) for _ in range(20)]
+
+        async def all_out():
+            messages = await stream_messages(nats_server.url, payments_subject(tenant))
+            return len(messages) == len(ids)
+
+        await eventually(all_out, what="every event in JetStream")
+    assert unpublished(postgres, tenant) == 0
+    with payments_db(postgres, tenant) as db:
+        [(marks,)] = db.execute("SELECT count(DISTINCT published_at) FROM outbox").fetchall()
+    assert marks <= 3, f"{len(ids)} commits marked in {marks} transactions"

@@ -34,6 +34,7 @@ import json
 import logging
 import random
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,6 +72,7 @@ _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 
 P = TypeVar("P", bound=EventPayload)
 Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
+Registered = tuple[type[EventPayload], Handler]
 Outcome = Literal["applied", "duplicate", "skipped"]
 
 #: Dead-letter headers.
@@ -382,42 +384,64 @@ class ConsumerRunner:
                 raise ApplyFailed from exc
             async with session:
                 try:
-                    for n, envelope, registered in handled:
-                        if not isolate:
-                            results[n] = await self._apply_one(session, envelope, registered)
-                            continue
-                        try:
-                            async with session.begin_nested():
-                                results[n] = await self._apply_one(session, envelope, registered)
-                        except Exception as exc:
-                            if _contended(exc):
-                                raise  # the whole transaction is run again
-                            results[n] = exc
+                    if isolate:
+                        for n, envelope, registered in handled:
+                            try:
+                                async with session.begin_nested():
+                                    results[n] = await self._apply_one(
+                                        session, envelope, registered
+                                    )
+                            except Exception as exc:
+                                if _contended(exc):
+                                    raise  # the whole transaction is run again
+                                results[n] = exc
+                    else:
+                        for n, outcome in await self._apply_together(session, handled):
+                            results[n] = outcome
                     await session.commit()
                 except Exception as exc:
                     await session.rollback()
                     raise ApplyFailed from exc
         return results
 
+    async def _apply_together(
+        self, session: AsyncSession, handled: list[tuple[int, Envelope, Registered]]
+    ) -> list[tuple[int, Outcome]]:
+        """Every event of ``handled`` in the session's transaction, their ids claimed in
+        one statement: (position, outcome) for each."""
+        events = [(n, envelope.open(contract), handler)
+                  for n, envelope, (contract, handler) in handled]  # fmt: skip
+        claimed = await self._claim(session, [envelope for _, envelope, _ in handled])
+        outcomes: list[tuple[int, Outcome]] = []
+        for n, event, handler in events:
+            if event.id not in claimed:
+                outcomes.append((n, "duplicate"))
+                continue
+            claimed.discard(event.id)  # the same event twice in one fetch applies once
+            await handler(session, event)
+            outcomes.append((n, "applied"))
+        return outcomes
+
     async def _apply_one(
-        self,
-        session: AsyncSession,
-        envelope: Envelope,
-        registered: tuple[type[EventPayload], Handler],
+        self, session: AsyncSession, envelope: Envelope, registered: Registered
     ) -> Outcome:
-        contract, handler = registered
-        event: Event[Any] = envelope.open(contract)
+        [(_, outcome)] = await self._apply_together(session, [(0, envelope, registered)])
+        return outcome
+
+    async def _claim(self, session: AsyncSession, envelopes: list[Envelope]) -> set[uuid.UUID]:
+        """Record the events' ids as applied by this consumer; the ids not recorded
+        before (the ones to apply now)."""
         table = self.consumer.processed
-        claimed = await session.scalar(
+        rows = await session.scalars(
             insert(table)
-            .values(consumer=self.durable, event_id=envelope.id, event_type=envelope.type)
+            .values([
+                {"consumer": self.durable, "event_id": e.id, "event_type": e.type}
+                for e in envelopes
+            ])
             .on_conflict_do_nothing()
             .returning(table.c.event_id)
-        )
-        if claimed is None:
-            return "duplicate"
-        await handler(session, event)
-        return "applied"
+        )  # fmt: skip
+        return set(rows)
 
     async def _dead_letter(
         self,

@@ -3,8 +3,10 @@
 
 Right after a commit the relay publishes the envelopes the session wrote, from memory:
 no connection is needed on that path, so a pod whose pool is busy serving requests
-still publishes at once. It then marks the rows JetStream acknowledged, in one
-statement per tenant and batch. The sweeper claims rows older than its grace period
+still publishes at once. Marking the rows JetStream acknowledged can wait a moment
+(``events_mark_linger_seconds``): consumers already have the events, and the moment
+gathers the ids of many commits into one statement per tenant, instead of one
+transaction per commit. The sweeper claims rows older than its grace period
 with ``FOR UPDATE SKIP LOCKED`` inside the transaction that marks them published, so
 two sweepers never publish the same row at the same time. A row published but not
 marked yet (the mark failed, or the process died in between) is published again with
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any, Literal
 
 from sqlalchemy import Row, Table, func, select, update
@@ -127,8 +129,11 @@ class OutboxRelay:
         self.settings = settings
         self._pending: dict[str, list[Envelope]] = {}
         self._in_flight: set[str] = set()
+        self._unmarked: dict[str, list[uuid.UUID]] = {}
+        self._marking: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(settings.events_publish_concurrency)
+        self._mark_slots = asyncio.Semaphore(settings.events_publish_concurrency)
 
     def committed(self, tenant: str, envelopes: list[Envelope]) -> None:
         """Called right after a commit wrote these outbox rows (from the session's
@@ -140,7 +145,10 @@ class OutboxRelay:
         if tenant in self._in_flight:
             return
         self._in_flight.add(tenant)
-        task = asyncio.get_running_loop().create_task(self._drain(tenant))
+        self._start(self._drain(tenant))
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -164,11 +172,33 @@ class OutboxRelay:
             if len(acked) < len(chunk):
                 PUBLISH_FAILURES.labels(self.publisher.module).inc(len(chunk) - len(acked))
             if acked:
-                await self._mark(tenant, acked)
+                self._mark_later(tenant, acked)
+
+    def _mark_later(self, tenant: str, ids: list[uuid.UUID]) -> None:
+        self._unmarked.setdefault(tenant, []).extend(ids)
+        if tenant not in self._marking:
+            self._marking.add(tenant)
+            self._start(self._marks(tenant))
+
+    async def _marks(self, tenant: str) -> None:
+        """Mark what was acknowledged for ``tenant`` until a linger passes with none."""
+        batch = self.settings.events_publish_batch
+        try:
+            while True:
+                await asyncio.sleep(self.settings.events_mark_linger_seconds)
+                ids = self._unmarked.pop(tenant, None)
+                if not ids:
+                    return
+                for start in range(0, len(ids), batch):
+                    await self._mark(tenant, ids[start : start + batch])
+        finally:
+            self._marking.discard(tenant)
+            if tenant in self._unmarked:  # cancelled with ids still waiting
+                self._unmarked.pop(tenant)
 
     async def _mark(self, tenant: str, ids: list[uuid.UUID]) -> None:
         try:
-            async with self.databases.engine_for(tenant).begin() as connection:
+            async with self._mark_slots, self.databases.engine_for(tenant).begin() as connection:
                 await self.publisher.mark_published(connection, ids)
         except Exception as exc:
             logger.warning(
@@ -178,8 +208,9 @@ class OutboxRelay:
             )  # fmt: skip
 
     async def close(self) -> None:
-        """Let publishes in flight finish (bounded by the publish timeout)."""
-        if self._tasks:
-            await asyncio.wait(
-                list(self._tasks), timeout=self.settings.events_publish_timeout_seconds * 2
-            )
+        """Let publishes in flight and the marks they start finish (bounded by the
+        publish timeout); what is still unmarked then is the sweeper's."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.events_publish_timeout_seconds * 2
+        while self._tasks and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(list(self._tasks), timeout=left)

@@ -34,6 +34,9 @@ class EventSettings(BaseSettings):
     events_publish_batch: int = Field(default=500, ge=1, le=10_000)
     #: Tenant databases the hot path publishes for at once.
     events_publish_concurrency: int = Field(default=8, ge=1)
+    #: How long the hot path gathers acknowledged ids before marking them published,
+    #: in one statement per tenant (the events are already out).
+    events_mark_linger_seconds: float = Field(default=0.1, ge=0, le=5)
     #: The sweeper's pass over every tenant database of the module.
     events_sweep_interval_seconds: float = Field(default=10.0, gt=0)
     #: Tenant databases the sweeper has open at once (its share of the connection budget).
@@ -63,5 +66,11 @@ class EventSettings(BaseSettings):
                 "events_duplicate_window_seconds must be longer than "
                 "events_sweep_grace_seconds, or a row published right after its commit "
                 "and swept before it was marked would be in the stream twice"
+            )
+        # Rows the hot path will mark in a moment are not the sweeper's to publish again.
+        if 0 < self.events_sweep_grace_seconds <= self.events_mark_linger_seconds:
+            raise ValueError(
+                "events_sweep_grace_seconds must be longer than events_mark_linger_seconds, "
+                "or the sweeper would publish again every row the hot path just published"
             )
         return self
