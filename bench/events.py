@@ -7,23 +7,32 @@ The producer commits one transaction per event (as a request does); the consumer
 effect is one row in the consumer's tenant database, written in the transaction that
 records the event id. Producer and consumer run in processes of their own, as two
 modules do in their pods; so do the raw baseline's publisher and fetcher.
+
+Beside raw nats-py (no database at all), a lean baseline does the same work as the
+backbone with psycopg_pool and nats-py by hand: the producer's transaction per event,
+the publish, the marks gathered; the consumer's transaction per fetch that records the
+event ids and writes the effects. It is what the same transactions cost without
+SQLAlchemy, the tenancy layer or the backbone's bookkeeping.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
-import statistics
+import os
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, ClassVar
 
+import harness
 import nats
 import psycopg
 from mosaico_devstack.nats import LocalNats
@@ -41,12 +50,16 @@ from mosaico_shared.outbox import OutboxMixin, record_event
 from mosaico_shared.tenancy.engines import TenantDatabases
 from mosaico_shared.tenancy.session import open_tenant_session
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Float, String, create_engine, event, insert, pool
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 EVENTS = 5_000
 RATE = 1_000  # offered events/s for the latency runs
+UNDER = 200  # and a rate each path keeps up with, for the latency it adds
 LATENCY_SECONDS = 10
 WRITERS = 8  # concurrent producer transactions, like concurrent requests
 TENANT = "bench"
@@ -198,10 +211,9 @@ async def _ledger(pipe: Connection, app_url: str, nats_url: str) -> None:
     await databases.dispose_all()
 
 
-def _raw_payload() -> tuple[bytes, dict[str, str]]:
+def _raw_envelope() -> Envelope:
     event = OrderPlaced(order_id=uuid.uuid4().hex, amount="10.00", committed_at=time.time())
-    envelope = new_envelope(TENANT, event, occurred_at=datetime.now(UTC))
-    return envelope.encode(), envelope.headers()
+    return new_envelope(TENANT, event, occurred_at=datetime.now(UTC))
 
 
 async def _raw_publisher(pipe: Connection, _: str, nats_url: str) -> None:
@@ -210,8 +222,8 @@ async def _raw_publisher(pipe: Connection, _: str, nats_url: str) -> None:
     js = nc.jetstream()
 
     async def publish_one() -> None:
-        data, headers = _raw_payload()
-        await js.publish(RAW_SUBJECT, data, headers=headers)
+        envelope = _raw_envelope()
+        await js.publish(RAW_SUBJECT, envelope.encode(), headers=envelope.headers())
 
     pipe.send(("ready",))
     async for _, count, rate in _commands(pipe):
@@ -246,12 +258,112 @@ async def _raw_fetcher(pipe: Connection, _: str, nats_url: str) -> None:
     await nc.close()
 
 
+LEAN_SUBJECT = f"mosaico.{TENANT}.leanorders.order_placed"
+
+
+def _libpq_url(app_url: str, database: str) -> str:
+    url = make_url(app_url).set(drivername="postgresql", database=database)
+    return url.render_as_string(hide_password=False)
+
+
+async def _lean_producer(pipe: Connection, app_url: str, nats_url: str) -> None:
+    """The producer's work by hand: a transaction per event writing its outbox row,
+    then the publish (its id as Nats-Msg-Id), then the row marked, marks gathered."""
+    pool = AsyncConnectionPool(_libpq_url(app_url, f"lean_orders_{TENANT}"), min_size=5,
+                               max_size=5, open=False)  # fmt: skip
+    await pool.open()
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    acked: list[uuid.UUID] = []
+
+    async def mark() -> None:
+        while True:
+            await asyncio.sleep(0.1)
+            if acked:
+                ids = acked[:]
+                acked.clear()
+                async with pool.connection() as db:
+                    await db.execute("UPDATE outbox SET published_at = now() "
+                                     "WHERE id = ANY(%s) AND published_at IS NULL", [ids])  # fmt: skip
+
+    async def commit_one() -> None:
+        envelope = _raw_envelope()
+        async with pool.connection() as db:
+            await db.execute(
+                "INSERT INTO outbox (id, subject, type, schema_version, payload, created_at) "
+                "VALUES (%s, %s, %s, 1, %s, %s)",
+                (envelope.id, LEAN_SUBJECT, envelope.type, Jsonb(envelope.payload),
+                 envelope.occurred_at),
+            )  # fmt: skip
+        await js.publish(LEAN_SUBJECT, envelope.encode(), headers=envelope.headers())
+        acked.append(envelope.id)
+
+    marker = asyncio.create_task(mark())
+    pipe.send(("ready",))
+    async for _, count, rate in _commands(pipe):
+        pipe.send(("sent", await _paced(count, rate, commit_one)))
+    marker.cancel()
+    await nc.close()
+    await pool.close()
+
+
+async def _lean_ledger(pipe: Connection, app_url: str, nats_url: str) -> None:
+    """The consumer's work by hand: per fetch, one transaction records the event ids
+    not seen before and writes their effects; then each message is acknowledged."""
+    pool = AsyncConnectionPool(_libpq_url(app_url, f"lean_ledger_{TENANT}"), min_size=1,
+                               max_size=5, open=False)  # fmt: skip
+    await pool.open()
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    pipe.send(("ready",))
+    async for _, count in _commands(pipe):
+        durable = f"lean-{uuid.uuid4().hex[:8]}"
+        await js.add_consumer("MOSAICO_EVENTS", ConsumerConfig(
+            durable_name=durable, filter_subject=LEAN_SUBJECT, ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.NEW, max_ack_pending=2048))  # fmt: skip
+        subscription = await js.pull_subscribe_bind(durable, stream="MOSAICO_EVENTS")
+        pipe.send(("listening",))
+        latencies: list[float] = []
+        while len(latencies) < count:
+            try:
+                messages = await subscription.fetch(64, timeout=1.0)
+            except (nats.errors.TimeoutError, TimeoutError):
+                continue
+            events = [json.loads(m.data) for m in messages]
+            async with pool.connection() as db:
+                claimed = {row[0] for row in await (await db.execute(
+                    "INSERT INTO consumed_events (consumer, event_id, event_type) "
+                    "SELECT 'lean', unnest(%s::uuid[]), 'OrderPlaced' "
+                    "ON CONFLICT DO NOTHING RETURNING event_id::text",
+                    [[e["id"] for e in events]])).fetchall()}  # fmt: skip
+                fresh = [e for e in events if e["id"] in claimed]
+                await db.execute(
+                    "INSERT INTO effects (event_id, committed_at) "
+                    "SELECT unnest(%s::text[]), unnest(%s::float8[])",
+                    [[e["id"] for e in fresh], [e["payload"]["committed_at"] for e in fresh]],
+                )
+            now = time.time()
+            latencies.extend(now - e["payload"]["committed_at"] for e in fresh)
+            for message in messages:
+                await message.ack()
+        pipe.send(("applied", time.monotonic(), latencies[:count]))
+        await js.delete_consumer("MOSAICO_EVENTS", durable)
+    await nc.close()
+    await pool.close()
+
+
 ROLES: dict[str, Role] = {
     "producer": _producer, "ledger": _ledger,
     "raw_publisher": _raw_publisher, "raw_fetcher": _raw_fetcher,
+    "lean_producer": _lean_producer, "lean_ledger": _lean_ledger,
 }  # fmt: skip
-#: What is measured: the backbone's sender and receiver, and the raw baseline's.
-PATHS = {"backbone": ("producer", "ledger"), "raw": ("raw_publisher", "raw_fetcher")}
+#: What is measured: the backbone's sender and receiver, and the baselines'. The
+#: backbone goes first: it creates the streams.
+PATHS = {
+    "backbone": ("producer", "ledger"),
+    "lean": ("lean_producer", "lean_ledger"),
+    "raw": ("raw_publisher", "raw_fetcher"),
+}
 
 
 def _serve(role: str, pipe: Connection, app_url: str, nats_url: str) -> None:
@@ -275,6 +387,10 @@ class Pair:
             self.processes.append(process)
         for pipe in self.pipes:
             assert pipe.recv() == ("ready",)
+
+    def cpu_seconds(self) -> list[float]:
+        """CPU time each process has used so far."""
+        return [harness.cpu_seconds(process.pid) for process in self.processes]
 
     def run(self, count: int, rate: int | None = None) -> tuple[float, list[float]]:
         sender, receiver = self.pipes
@@ -341,45 +457,111 @@ async def sweeper_cost(postgres: LocalPostgres, nats_url: str) -> dict[str, Any]
             "concurrency": settings.events_sweep_concurrency}  # fmt: skip
 
 
+@dataclass
+class Measured:
+    """One path's figures."""
+
+    rate: float = 0.0
+    #: CPU per event: the sender's and receiver's processes, and the whole machine's
+    #: (PostgreSQL and NATS included).
+    cpu_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: Writing transactions per event, every database of the server (each one a WAL
+    #: flush at its commit).
+    writes: float = 0.0
+    latencies: dict[int, list[float]] = field(default_factory=dict)
+
+
+def _busy_seconds() -> float:
+    """CPU time the whole machine spent busy so far (``/proc/stat``)."""
+    ticks = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _next_transaction_id(postgres: LocalPostgres) -> int:
+    """The id the server's next writing transaction gets (reading it takes none)."""
+    with psycopg.connect(postgres.dsn(), autocommit=True) as admin:
+        row = admin.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+#: The sender's and the receiver's databases of the backbone and the lean baseline.
+DATABASES = (f"orders_{TENANT}", f"ledger_{TENANT}", f"lean_orders_{TENANT}",
+             f"lean_ledger_{TENANT}")  # fmt: skip
+
+
+def _measure(postgres: LocalPostgres, nats_url: str, name: str) -> Measured:
+    measured = Measured()
+    pair = Pair(*PATHS[name], postgres.app_url, nats_url)
+    try:
+        pair.run(500)  # warm up
+        time.sleep(0.5)  # its last marks land
+        cpu, busy, xid = pair.cpu_seconds(), _busy_seconds(), _next_transaction_id(postgres)
+        measured.rate, _ = pair.run(EVENTS)
+        after = pair.cpu_seconds()
+        machine_ms = (_busy_seconds() - busy) / EVENTS * 1000
+        measured.cpu_ms = ((after[0] - cpu[0]) / EVENTS * 1000,
+                           (after[1] - cpu[1]) / EVENTS * 1000, machine_ms)  # fmt: skip
+        time.sleep(0.5)
+        measured.writes = (_next_transaction_id(postgres) - xid) / EVENTS
+        for rate in (UNDER, RATE):
+            _, measured.latencies[rate] = pair.run(rate * LATENCY_SECONDS, rate)
+    finally:
+        pair.close()
+    return measured
+
+
 async def run(postgres: LocalPostgres, nats_url: str) -> str:
-    _create_schema(postgres, f"orders_{TENANT}")
-    _create_schema(postgres, f"ledger_{TENANT}")
-    rates: dict[str, float] = {}
-    measured: dict[str, list[float]] = {}
-    for name, roles in PATHS.items():
-        pair = Pair(*roles, postgres.app_url, nats_url)
-        try:
-            pair.run(500)  # warm up
-            rates[name], _ = pair.run(EVENTS)
-            _, measured[name] = pair.run(RATE * LATENCY_SECONDS, RATE)
-        finally:
-            pair.close()
-    backbone_rate, raw_rate = rates["backbone"], rates["raw"]
-    raw_latencies, latencies = measured["raw"], measured["backbone"]
+    started, load_before = datetime.now(UTC), harness.load_average()
+    for database in DATABASES:
+        _create_schema(postgres, database)
+    paths = {name: _measure(postgres, nats_url, name) for name in PATHS}
     sweep = await sweeper_cost(postgres, nats_url)
+    backbone, lean, raw = paths["backbone"], paths["lean"], paths["raw"]
 
     def ms(values: list[float], q: float) -> str:
-        return f"{_percentile(values, q) * 1000:.1f}"
+        return f"{_percentile(values, q) * 1000:,.1f}"
+
+    def row(label: str, m: Measured) -> str:
+        sender, receiver, machine = m.cpu_ms
+        return (
+            f"| {label} | {m.rate:,.0f} | {ms(m.latencies[UNDER], 0.5)} | "
+            f"{ms(m.latencies[UNDER], 0.99)} | {ms(m.latencies[RATE], 0.5)} | "
+            f"{ms(m.latencies[RATE], 0.99)} | {sender:.2f} / {receiver:.2f} / {machine:.2f} | "
+            f"{m.writes:.2f} |"
+        )
 
     drain, idle = sweep["drain"], sweep["idle"]
+    p99 = _percentile(backbone.latencies[RATE], 0.99) * 1000
     lines = [
         "### events: commit -> JetStream -> consumer's effect",
         "",
-        f"{EVENTS:,} events for throughput ({WRITERS} concurrent writers); {RATE:,} events/s "
-        f"offered for {LATENCY_SECONDS} s for latency. Same payloads, same run; the sender "
-        "and the receiver of each path run in processes of their own, as two modules' pods "
-        "do.",
+        f"{EVENTS:,} events for throughput ({WRITERS} concurrent writers); {UNDER:,} and "
+        f"{RATE:,} events/s offered for {LATENCY_SECONDS} s each for latency. Same payloads, "
+        "same run; the sender and the receiver of each path run in processes of their own, "
+        "as two modules' pods do.",
         "",
-        "| path | events/s | p50 ms at 1,000/s | p99 ms at 1,000/s |",
-        "|---|---:|---:|---:|",
-        f"| raw nats-py publish + fetch (baseline, no database) | {raw_rate:,.0f} | "
-        f"{ms(raw_latencies, 0.5)} | {ms(raw_latencies, 0.99)} |",
-        f"| backbone: commit, relay, JetStream, consumer transaction | {backbone_rate:,.0f} | "
-        f"{ms(latencies, 0.5)} | {ms(latencies, 0.99)} |",
+        f"- date: {started:%Y-%m-%d %H:%M} UTC; commit {harness.commit()}",
+        f"- machine: {harness.machine()}",
+        "- load generator: the sender processes themselves (asyncio, "
+        f"{WRITERS} writers or a fixed offered rate)",
+        f"- load average (1/5/15 min) before: {load_before}; after: {harness.load_average()}",
+        f"- command: `{harness.CONFIG.command}`",
         "",
-        f"- backbone throughput: {backbone_rate / raw_rate:.0%} of raw nats-py (target: at least 50%)",
-        f"- backbone p99 at {RATE:,}/s: {ms(latencies, 0.99)} ms (target: under 50 ms); "
-        f"mean {statistics.fmean(latencies) * 1000:.1f} ms over {len(latencies):,} events",
+        f"| path | events/s | p50 ms at {UNDER}/s | p99 ms at {UNDER}/s | p50 ms at "
+        f"{RATE:,}/s | p99 ms at {RATE:,}/s | CPU ms per event: sender / receiver / machine "
+        "| writing transactions per event |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        row("raw nats-py publish + fetch (baseline, no database)", raw),
+        row("lean: psycopg_pool + nats-py by hand, the same transactions", lean),
+        row("backbone: commit, relay, JetStream, consumer transaction", backbone),
+        "",
+        f"- backbone throughput: {backbone.rate / raw.rate:.0%} of raw nats-py (target: at "
+        f"least 50%), {backbone.rate / lean.rate:.0%} of the lean same-work baseline",
+        f"- backbone p99 at {RATE:,}/s: {p99:,.1f} ms (target: under 50 ms); at {UNDER}/s: "
+        f"{ms(backbone.latencies[UNDER], 0.99)} ms",
+        "- the machine's CPU per event bounds each path at about 2 cores / machine ms: "
+        + ", ".join(f"{name} {2000 / m.cpu_ms[2]:,.0f}/s" for name, m in paths.items()),
         "",
         f"### events: the sweeper over {TENANT_DATABASES:,} tenant databases, {WITH_PENDING} with "
         f"{PENDING_EACH} events waiting",

@@ -12,7 +12,7 @@ from mosaico_shared.app import create_service_app, database_server_ready
 from mosaico_shared.events.backbone import EventBackbone
 from mosaico_shared.migrations import upgrade_database
 from mosaico_shared.onboarding import onboarding_router
-from mosaico_shared.tenancy.engines import TenantDatabases
+from mosaico_shared.tenancy.engines import TenantDatabases, replace_closed_connections
 from mosaico_shared.tenancy.status import CachedTenantStatus
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -82,10 +82,10 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         pool_size=max(1, settings.db_connection_budget // 4),
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_seconds,
-        pool_pre_ping=True,
         connect_args={"prepare_threshold": None} if settings.db_transaction_pooler else {},
         hide_parameters=True,
     )
+    replace_closed_connections(platform_engine)
     signing_keys = SigningKeys(
         platform_engine,
         algorithm=settings.signing_algorithm,

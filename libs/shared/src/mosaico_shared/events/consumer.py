@@ -14,10 +14,13 @@ tenant's database of the consuming module, which also records the event id; when
 handler raises, nothing of it stays and the message is delivered again after a backoff,
 until the last delivery sends it to the dead-letter stream.
 
-Messages fetched together for one tenant are applied in one transaction (one commit, one
-WAL flush, for up to a fetch's worth of events): when any of them fails, that
-transaction rolls back and each message is applied again alone, so only the failing one
-is retried or dead-lettered and the others still take effect exactly once.
+A tenant's messages are applied one transaction at a time, each taking every message of
+the tenant fetched while the one before ran (one commit, one WAL flush, for all of them,
+their ids recorded in one statement): a busy tenant's transactions grow instead of
+multiplying, and its events apply in the order they came. When any of them fails, that
+transaction rolls back and each message is applied again behind a savepoint of its own,
+so only the failing one is retried or dead-lettered and the others still take effect
+exactly once.
 
 A last delivery that gets no answer at all (the replica holding it died, or its handler
 hung past ``AckWait``) is not lost either: JetStream then publishes a ``MAX_DELIVERIES``
@@ -29,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import random
@@ -128,14 +130,14 @@ def _contended(exc: BaseException | None) -> bool:
     return getattr(orig, "sqlstate", None) in _CONTENDED_STATES
 
 
-def _by_tenant(messages: list[Msg]) -> list[list[Msg]]:
+def _by_tenant(messages: list[Msg]) -> dict[str, list[Msg]]:
     """Messages grouped by the tenant their subject names (``mosaico.<tenant>.…``), in
     the order they came."""
     groups: dict[str, list[Msg]] = {}
     for message in messages:
         parts = message.subject.split(".", 2)
         groups.setdefault(parts[1] if len(parts) > 2 else "", []).append(message)
-    return list(groups.values())
+    return groups
 
 
 def _one_line(exc: BaseException) -> str:
@@ -161,6 +163,11 @@ class ConsumerRunner:
         #: wait while earlier ones are applied.
         self._held = 0
         self._capacity = self.settings.events_consumer_concurrency
+        self._room = asyncio.Event()
+        #: Per tenant, the messages fetched while its transaction was running: the next
+        #: transaction takes them all.
+        self._waiting: dict[str, list[Msg]] = {}
+        self._applying: set[str] = set()
 
     @property
     def durable(self) -> str:
@@ -240,7 +247,8 @@ class ConsumerRunner:
         while self.bus.connected:
             free = self._capacity - self._held
             if free <= 0:
-                await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
+                self._room.clear()
+                await self._room.wait()
                 continue
             try:
                 messages = await subscription.fetch(
@@ -248,17 +256,36 @@ class ConsumerRunner:
                 )
             except (NatsTimeout, TimeoutError):
                 continue
-            for group in _by_tenant(messages):
+            for tenant, group in _by_tenant(messages).items():
                 self._held += len(group)
-                task = asyncio.get_running_loop().create_task(self._answer(group))
-                in_hand.add(task)
-                task.add_done_callback(in_hand.discard)
-                task.add_done_callback(functools.partial(self._release, len(group)))
+                self._waiting.setdefault(tenant, []).extend(group)
+                if tenant not in self._applying:
+                    self._applying.add(tenant)
+                    task = asyncio.get_running_loop().create_task(self._apply_waiting(tenant))
+                    in_hand.add(task)
+                    task.add_done_callback(in_hand.discard)
         if in_hand:  # connection lost: answers still in flight get one ack wait to land
             await asyncio.wait(in_hand, timeout=self.settings.events_ack_wait_seconds)
 
-    def _release(self, answered: int, _: asyncio.Task[None]) -> None:
+    async def _apply_waiting(self, tenant: str) -> None:
+        """One transaction at a time per tenant, each taking every message of the tenant
+        fetched meanwhile: a busy tenant's transactions grow instead of multiplying, and
+        its events are applied in the order they came."""
+        try:
+            while group := self._waiting.pop(tenant, None):
+                try:
+                    await self._answer(group)
+                finally:
+                    self._release(len(group))
+        finally:
+            # Given up (stopping): what still waits is JetStream's to deliver again
+            # after its ack wait.
+            self._applying.discard(tenant)
+            self._release(len(self._waiting.pop(tenant, ())))
+
+    def _release(self, answered: int) -> None:
         self._held -= answered
+        self._room.set()
 
     async def _answer(self, group: list[Msg]) -> None:
         """Handle one tenant's messages (see the module's docstring); an answer the
@@ -432,14 +459,12 @@ class ConsumerRunner:
         """Record the events' ids as applied by this consumer; the ids not recorded
         before (the ones to apply now)."""
         table = self.consumer.processed
+        # One statement, compiled once whatever the number of rows (SQLAlchemy sends
+        # the parameter sets as one multi-row INSERT).
         rows = await session.scalars(
-            insert(table)
-            .values([
-                {"consumer": self.durable, "event_id": e.id, "event_type": e.type}
-                for e in envelopes
-            ])
-            .on_conflict_do_nothing()
-            .returning(table.c.event_id)
+            insert(table).on_conflict_do_nothing().returning(table.c.event_id),
+            [{"consumer": self.durable, "event_id": e.id, "event_type": e.type}
+             for e in envelopes],
         )  # fmt: skip
         return set(rows)
 

@@ -4,11 +4,14 @@ connection budget (``budget.py``)."""
 from __future__ import annotations
 
 import asyncio
+import select
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -82,14 +85,12 @@ class TenantDatabases:
             pool_size=self.pool_size,
             max_overflow=0,
             pool_timeout=self.pool_timeout,
-            # A connection PostgreSQL (or a pooler, or a failover) closed while it sat
-            # idle is replaced before a request gets it, instead of failing that request.
-            pool_pre_ping=True,
             pool_recycle=1800,
             connect_args={"prepare_threshold": None} if self.transaction_pooler else {},
             # Statement parameters (password hashes, documents) never reach an error or a log.
             hide_parameters=True,
         )
+        replace_closed_connections(engine)
         self.budget.watch(engine)
         self._engines[database] = engine
         self._evict()
@@ -140,3 +141,25 @@ class TenantDatabases:
         engines = list(self._engines.values())
         self._engines.clear()
         await asyncio.gather(*(e.dispose() for e in engines), *self._disposals)
+
+
+def replace_closed_connections(engine: AsyncEngine) -> None:
+    """A pooled connection PostgreSQL (a restart, a failover, a pooler's idle timeout)
+    closed while it sat idle is replaced before a request gets it, instead of failing
+    that request.
+
+    SQLAlchemy's ``pool_pre_ping`` would find out by a query on every checkout: a round
+    trip and a server transaction per request. A server that closes a connection says
+    so on its socket (a FATAL message, then end of file), and an idle connection has
+    nothing else to read, so a look at the socket that waits for nothing tells the same
+    without asking the server, as Go's database drivers check theirs."""
+    event.listen(engine.sync_engine, "checkout", _closed_by_server)
+
+
+def _closed_by_server(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    driver = dbapi_connection.driver_connection
+    if driver.closed or driver.broken:
+        raise DisconnectionError("the pooled connection is closed")
+    readable, _, _ = select.select([driver.fileno()], [], [], 0)
+    if readable:  # SQLAlchemy discards it and checks out a new one
+        raise DisconnectionError("the server closed the pooled connection")
