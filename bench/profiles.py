@@ -44,9 +44,24 @@ PARTS = (
 )
 
 
+def _where(frame: str) -> str:
+    """The file of a py-spy frame, ``/``-led: py-spy writes installed packages' paths
+    from the package on (``name (sqlalchemy/orm/session.py:2177)``)."""
+    return "/" + frame.rsplit(" (", 1)[-1]
+
+
+def _name(frame: str, *, line: bool = True) -> str:
+    """A frame as ``function (file:line)``, the file from its package on; without the
+    line, every line of a function is the function."""
+    function, _, where = frame.rpartition(" (")
+    where = where.split("site-packages/")[-1]
+    return f"{function} ({where if line else where.rsplit(':', 1)[0] + ')'}"
+
+
 def _part(frame: str) -> str:
+    where = _where(frame)
     for needle, name in PARTS:
-        if needle in frame:
+        if needle in where:
             return name
     return "other"
 
@@ -77,16 +92,20 @@ def summary(title: str, stacks: Counter[str]) -> list[str]:
     most often on the stack (inclusive), as markdown."""
     total = sum(stacks.values()) or 1
     own: Counter[str] = Counter()
+    running: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     for stack, count in stacks.items():
         frames = stack.split(";")
         own[_part(frames[-1])] += count
-        for frame in set(frames):
-            if "mosaico" in frame or "/fastapi/" in frame or "/sqlalchemy/" in frame:
-                inclusive[frame.split(" (")[0] + " (" + _part(frame) + ")"] += count
+        running[_name(frames[-1])] += count
+        for frame in {_name(f, line=False): f for f in frames}.values():
+            if _part(frame) == "mosaico":
+                inclusive[_name(frame, line=False)] += count
     lines = [f"#### {title}: {total} samples", "", "| part (running frame) | share |", "|---|---:|"]
     lines += [f"| {name} | {n / total:.0%} |" for name, n in own.most_common()]
-    lines += ["", "| function (on the stack) | share |", "|---|---:|"]
+    lines += ["", "| running function | share |", "|---|---:|"]
+    lines += [f"| `{name}` | {n / total:.0%} |" for name, n in running.most_common(TOP)]
+    lines += ["", "| Mosaico function (on the stack) | share |", "|---|---:|"]
     lines += [f"| `{name}` | {n / total:.0%} |" for name, n in inclusive.most_common(TOP)]
     return [*lines, ""]
 
