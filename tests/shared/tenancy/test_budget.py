@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import psycopg
 import pytest
@@ -92,7 +93,7 @@ def test_a_connection_the_server_closed_while_idle_is_replaced(postgres, tenant_
         engine = databases.engine_for(tenant)
         async with engine.connect() as connection:
             await connection.scalar(text("SELECT 1"))
-        # A failover, or PgBouncer's idle timeout, closes the pooled connection.
+        # A failover, or PgBouncer's idle timeout, has closed the pooled connection.
         await asyncio.to_thread(terminate, postgres, database_name(MODULE, tenant))
         async with engine.connect() as connection:
             name = await connection.scalar(text("SELECT current_database()"))
@@ -105,11 +106,21 @@ def test_a_connection_the_server_closed_while_idle_is_replaced(postgres, tenant_
 
 
 def terminate(postgres, database: str) -> None:
+    """Close the database's connections from the server side, and return once the
+    server is done with them (``pg_terminate_backend`` only signals the backends)."""
     with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
         conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
             [database],
         )
+        for _ in range(500):
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [database]
+            ).fetchone()
+            if row is not None and row[0] == 0:
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"the connections to {database} are still open")
 
 
 @pytest.mark.parametrize("pooler", [True, False])

@@ -152,7 +152,10 @@ def replace_closed_connections(engine: AsyncEngine) -> None:
     trip and a server transaction per request. A server that closes a connection says
     so on its socket (a FATAL message, then end of file), and an idle connection has
     nothing else to read, so a look at the socket that waits for nothing tells the same
-    without asking the server, as Go's database drivers check theirs."""
+    without asking the server, as Go's database drivers check theirs. A connection the
+    server starts closing at the very moment it is checked out is found by its first
+    statement instead: that request is answered 503 and SQLAlchemy discards the pool's
+    connections, as it would for a server lost mid-request."""
     event.listen(engine.sync_engine, "checkout", _closed_by_server)
 
 
