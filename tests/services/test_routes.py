@@ -11,6 +11,7 @@ active tenant that has the module.
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Any
 
 import jwt
 import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
 from mosaico_devstack.postgres import LocalPostgres
 from mosaico_shared.auth.callers import CALLER_NAMES, OPERATOR, SERVICES
 
@@ -109,6 +111,33 @@ def service(request: pytest.FixtureRequest, services: dict[str, RunningService])
 
 def test_every_route_can_be_reached(service: RunningService) -> None:
     assert not shadowed(service.app), "an earlier route answers these (method, path) first"
+
+
+def test_no_route_sends_its_endpoint_or_a_dependency_to_a_worker_thread(
+    service: RunningService,
+) -> None:
+    """FastAPI runs a plain ``def`` endpoint or dependency in its thread pool: a thread
+    hop on every request for work that never blocks (reading ``app.state``, checking
+    query parameters). Every one of ours is ``async``; ``/metrics`` is the
+    instrumentator's, whose rendering is CPU work better done off the loop."""
+    blocking = set()
+    for context in iter_route_contexts(service.app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or route.path == f"{service.prefix}/metrics":
+            continue
+        waiting = [route.dependant]
+        while waiting:
+            dependant = waiting.pop()
+            waiting.extend(dependant.dependencies)
+            call = dependant.call
+            if call is not None and not _runs_on_the_event_loop(call):
+                blocking.add(f"{route.path}: {getattr(call, '__name__', call)}")
+    assert not blocking, sorted(blocking)
+
+
+def _runs_on_the_event_loop(call: Callable[..., Any]) -> bool:
+    method = call if inspect.isfunction(call) or inspect.ismethod(call) else call.__call__  # type: ignore[operator]
+    return inspect.iscoroutinefunction(method) or inspect.isasyncgenfunction(method)
 
 
 def test_the_public_routes_are_those_listed_and_answer_without_a_token(

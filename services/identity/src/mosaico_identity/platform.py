@@ -29,7 +29,7 @@ async def platform_session(request: Request) -> AsyncIterator[AsyncSession]:
 PlatformSession = Annotated[AsyncSession, Depends(platform_session, scope="function")]
 
 
-def token_cutoffs(request: Request) -> TokenCutoffs:
+async def token_cutoffs(request: Request) -> TokenCutoffs:
     """The app's per-user token cutoffs."""
     cutoffs: TokenCutoffs = request.app.state.token_cutoffs
     return cutoffs

@@ -71,7 +71,7 @@ class NotificationsSettings(ServiceSettings, SealingSettings):
         return value
 
 
-def _current_settings(request: Request) -> NotificationsSettings:
+async def _current_settings(request: Request) -> NotificationsSettings:
     settings: NotificationsSettings = request.app.state.settings
     return settings
 

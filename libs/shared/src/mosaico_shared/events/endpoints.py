@@ -77,7 +77,7 @@ class TenantReplayResult(BaseModel):
     failed: list[ReplayFailure] = Field(description="still dead letters, with the new error")
 
 
-def _dead_letters(request: Request) -> DeadLetters:
+async def _dead_letters(request: Request) -> DeadLetters:
     letters: DeadLetters = request.app.state.events.dead_letters
     if not letters.bus.connected:
         raise DependencyUnavailable("NATS is not reachable; dead letters cannot be read now.")

@@ -37,7 +37,7 @@ class Period:
     account: uuid.UUID | None
 
 
-def report_period(
+async def report_period(
     date_from: Annotated[QueryDate, Query(alias="from", examples=["2026-01-01"])],
     date_to: Annotated[QueryDate, Query(alias="to", examples=["2026-12-31"])],
     bank_account_id: uuid.UUID | None = None,

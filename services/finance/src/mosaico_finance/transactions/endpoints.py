@@ -35,7 +35,7 @@ from mosaico_finance.transactions.schemas import (
 router = APIRouter(prefix="/finance/v1/transactions", tags=["transactions"])
 
 
-def transaction_filter(
+async def transaction_filter(
     date_from: Annotated[QueryDate | None, Query(alias="from")] = None,
     date_to: Annotated[QueryDate | None, Query(alias="to")] = None,
     type: TransactionType | None = None,

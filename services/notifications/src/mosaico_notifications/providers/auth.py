@@ -14,7 +14,7 @@ ProviderReader = Annotated[Principal, Depends(RequirePermission(SETTINGS_READ))]
 ProviderEditor = Annotated[Principal, Depends(RequirePermission(SETTINGS_WRITE))]
 
 
-def _secret_box(request: Request) -> SecretBox:
+async def _secret_box(request: Request) -> SecretBox:
     box: SecretBox = request.app.state.provider_secrets
     return box
 
