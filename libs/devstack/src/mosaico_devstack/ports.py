@@ -26,6 +26,11 @@ def reserve_port(port: int, what: str) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     # Reuse a port a previous run left in TIME_WAIT; a live listener still refuses.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # uvicorn takes a socket it is handed (``--fd``) for a Unix one, so asyncio never
+    # turns Nagle's algorithm off on the connections it accepts, as it does for TCP:
+    # a response written as headers then body would wait for the client's delayed ACK
+    # (40 ms on Linux). Connections accepted on Linux inherit this from the listener.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind(("127.0.0.1", port))
         sock.listen(128)
