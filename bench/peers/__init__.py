@@ -98,6 +98,15 @@ def _sqlmodel_token(env: dict[str, str]) -> str:
     return jwt.encode({"exp": expires, "sub": str(user_id)}, env["PEER_SECRET_KEY"], "HS256")
 
 
+def _worker_of(master: int) -> int:
+    """gunicorn's one worker process: it serves the requests, so its CPU time and RSS
+    are the peer's (the master only watches it)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    if len(children) != 1:
+        raise RuntimeError(f"gunicorn {master} has {len(children)} workers, not one")
+    return int(children[0])
+
+
 @contextmanager
 def running_peers(dsn: str) -> Iterator[list[Peer]]:
     """DRF under gunicorn and the SQLModel template app under uvicorn, one worker each,
@@ -128,7 +137,7 @@ def running_peers(dsn: str) -> Iterator[list[Peer]]:
         ))  # fmt: skip
         yield [
             Peer("DRF ModelViewSet (gunicorn, token auth)", f"http://127.0.0.1:{drf_port}",
-                 "/leads/", {"Authorization": f"Token {drf_token}"}, drf.pid),
+                 "/leads/", {"Authorization": f"Token {drf_token}"}, _worker_of(drf.pid)),
             Peer("FastAPI + SQLModel template (sync session, JWT)",
                  f"http://127.0.0.1:{sqlmodel_port}", "/api/v1/leads/?skip=0&limit=50",
                  {"Authorization": f"Bearer {sqlmodel_token}"}, sqlmodel.pid),
