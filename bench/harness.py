@@ -148,17 +148,27 @@ class LoadResult:
             return None
         return self.cpu_seconds * 1000 / self.requests
 
+    @property
+    def busy_cores(self) -> float | None:
+        """How much of a core the server used while measured. A one-process server
+        under enough load is near 1.00; one well below answers slowly while idle, so it
+        waits on something (a lock, a pool, a timer, the network) rather than works."""
+        if self.cpu_seconds is None or not self.seconds:
+            return None
+        return self.cpu_seconds / self.seconds
+
     def row(self) -> str:
-        cpu = self.cpu_ms_per_request
+        cpu, busy = self.cpu_ms_per_request, self.busy_cores
         return (
             f"| {self.name} | {self.rps:,.0f} | {self.p50_ms:.1f} | "
-            f"{self.p99_ms:.1f} | {'-' if cpu is None else f'{cpu:.2f}'} | {self.errors} |"
+            f"{self.p99_ms:.1f} | {'-' if cpu is None else f'{cpu:.2f}'} | "
+            f"{'-' if busy is None else f'{busy:.2f}'} | {self.errors} |"
         )
 
 
 TABLE_HEADER = (
-    "| endpoint | req/s | p50 ms | p99 ms | server CPU ms/req | errors |\n"
-    "|---|---:|---:|---:|---:|---:|"
+    "| endpoint | req/s | p50 ms | p99 ms | server CPU ms/req | server busy (cores) | errors |\n"
+    "|---|---:|---:|---:|---:|---:|---:|"
 )
 
 
