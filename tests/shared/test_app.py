@@ -3,6 +3,7 @@ a metric, and errors nobody handled rendered with their request's context."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 
@@ -71,6 +72,15 @@ def test_readiness_holds_while_identity_is_down_and_the_metric_says_so(postgres)
         eventually(lambda: identity_up() == 0, what="identity reported unreachable")
         metrics = client.get("/probe/metrics").text
         assert 'mosaico_dependency_up{dependency="identity",module="probe"} 0.0' in metrics
+
+
+def test_a_started_service_keeps_what_startup_made_out_of_the_collectors_walks(postgres):
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    with probe_app(postgres, f"http://127.0.0.1:{free_port()}") as client:
+        # The app's modules, routes and validators: all alive for the whole process.
+        assert gc.get_freeze_count() > 10_000
+        assert client.get("/probe/healthz").status_code == 200
 
 
 @pytest.mark.slow
