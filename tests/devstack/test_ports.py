@@ -21,7 +21,6 @@ def test_a_taken_port_is_refused_by_name() -> None:
         held.close()
 
 
-@pytest.mark.slow
 def test_connections_accepted_on_a_reserved_port_send_at_once() -> None:
     """uvicorn serves a handed socket (``--fd``) without turning Nagle's algorithm off,
     so the listener carries TCP_NODELAY for the connections it accepts: a response
@@ -36,6 +35,7 @@ def test_connections_accepted_on_a_reserved_port_send_at_once() -> None:
         listener.close()
 
 
+@pytest.mark.slow
 def test_make_up_fails_naming_the_port_another_stack_holds(tmp_path: Path) -> None:
     other = socket.socket()  # another stack, on the port make up would give identity
     other.bind(("127.0.0.1", 0))

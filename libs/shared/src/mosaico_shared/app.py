@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 import httpx
@@ -123,13 +123,9 @@ def create_service_app(
                 )
             )
         try:
-            if lifespan is None:
+            async with lifespan(app) if lifespan is not None else nullcontext():
                 _freeze_what_startup_made()
                 yield
-            else:
-                async with lifespan(app):
-                    _freeze_what_startup_made()
-                    yield
         finally:
             await stop_task(watcher)
             await app.state.databases.dispose_all()
