@@ -8,10 +8,12 @@ import time
 from typing import Any
 
 import kopf
-from mosaico_shared.auth import CallerCredentials
+from mosaico_shared.credentials import CallerCredentials
+from mosaico_shared.tasks import stop_task
 
 from mosaico_operator.cluster import Cluster, load_kubernetes_config
 from mosaico_operator.handlers import register
+from mosaico_operator.memory import HeapTrimmer
 from mosaico_operator.metrics import OperatorMetrics
 from mosaico_operator.provisioning.tenant import Services
 from mosaico_operator.reconciler import Operator
@@ -70,8 +72,17 @@ def build_registry(operator: Operator) -> kopf.OperatorRegistry:
         # A custom registry has none of Kopf's default login handlers.
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
+    trimmer = HeapTrimmer(ours.heap_trim_interval_seconds)
+    background: list[asyncio.Task[None]] = []
+
+    @kopf.on.startup(registry=registry)
+    async def start_trimming(**_: Any) -> None:
+        background.append(asyncio.create_task(trimmer.run(), name="heap-trim"))
+
     @kopf.on.cleanup(registry=registry)
     async def close_clients(**_: Any) -> None:
+        for task in background:
+            await stop_task(task)
         await operator.services.aclose()
 
     register(registry, operator)

@@ -76,6 +76,9 @@ class OperatorSettings(BaseSettings):
     #: Seconds after which a silent peer (killed, partitioned) counts as gone and a
     #: waiting replica takes over.
     peering_lifetime_seconds: int = 60
+    #: How often the memory freed since is handed back to the kernel (see
+    #: :mod:`mosaico_operator.memory`); 0 never.
+    heap_trim_interval_seconds: float = 60.0
     log_level: str = "INFO"
 
     @property

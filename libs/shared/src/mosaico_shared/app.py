@@ -25,12 +25,13 @@ from mosaico_shared.auth.callers import (
     RequireCaller,
     caller_verifier,
 )
-from mosaico_shared.auth.credentials import CallerCredentials
 from mosaico_shared.auth.tokens import JwksKeySource, KeySource, TokenVerifier
+from mosaico_shared.credentials import CallerCredentials
 from mosaico_shared.http_client import ServiceClient
 from mosaico_shared.logs import configure_logging
 from mosaico_shared.openapi import document_error_statuses
-from mosaico_shared.problems import PROBLEM_BASE, install_problem_handlers
+from mosaico_shared.problem_handlers import install_problem_handlers
+from mosaico_shared.problems import PROBLEM_BASE
 from mosaico_shared.reachability import watch_dependency
 from mosaico_shared.requests import RequestContextMiddleware
 from mosaico_shared.routing import ExactJsonRoute, read_json_exactly

@@ -12,7 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mosaico_shared.logs import request_id_var, tenant_var
-from mosaico_shared.problems import PayloadTooLarge, problem_response, unexpected_error_response
+from mosaico_shared.problem_handlers import problem_response, unexpected_error_response
+from mosaico_shared.problems import PayloadTooLarge
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

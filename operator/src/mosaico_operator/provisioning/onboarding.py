@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
-from mosaico_shared.auth import CallerCredentials
 from mosaico_shared.contracts.tenants import (
     FirstAdmin,
     FirstAdminResult,
@@ -17,6 +16,7 @@ from mosaico_shared.contracts.tenants import (
     TenantRecord,
     TenantUpsert,
 )
+from mosaico_shared.credentials import CallerCredentials
 from mosaico_shared.http_client import ServiceClient
 from mosaico_shared.problems import DependencyUnavailable, NotFound, Problem
 

@@ -10,13 +10,13 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mosaico_shared.auth import CallerCredentials
 from mosaico_shared.contracts.tenants import (
     FirstAdmin,
     FirstAdminResult,
     OnboardingResult,
     TenantUpsert,
 )
+from mosaico_shared.credentials import CallerCredentials
 from mosaico_shared.tenancy.names import database_name
 
 from mosaico_operator.models import PlanSpec, TenantSpec, effective_limits

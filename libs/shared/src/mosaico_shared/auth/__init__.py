@@ -11,7 +11,6 @@ from mosaico_shared.auth.callers import (
     internal_audience,
     token_digest,
 )
-from mosaico_shared.auth.credentials import CallerCredentials, TokenFileAuth
 from mosaico_shared.auth.principal import (
     CurrentPrincipal,
     Principal,
@@ -19,6 +18,7 @@ from mosaico_shared.auth.principal import (
     RequireRole,
 )
 from mosaico_shared.auth.tokens import JwksKeySource, KeySource, TokenVerifier
+from mosaico_shared.credentials import CallerCredentials, TokenFileAuth
 
 __all__ = [
     "OPERATOR",

@@ -28,8 +28,8 @@ from cachetools import TTLCache
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from mosaico_shared.auth.credentials import TokenFileAuth
 from mosaico_shared.contracts.tenants import MODULES
+from mosaico_shared.credentials import TokenFileAuth
 from mosaico_shared.problems import DependencyUnavailable, Forbidden, Unauthorized
 
 logger = logging.getLogger("mosaico.callers")
