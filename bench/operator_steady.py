@@ -43,7 +43,7 @@ sys.path.insert(0, str(HERE.parent))
 from harness import CONFIG, Section, rss_mib
 from mosaico_devstack.ports import free_port, wait_for_http
 from mosaico_devstack.postgres import LocalPostgres
-from tenant_provisioning import kubectl, ready_count, start, uvicorn
+from tenant_provisioning import kubectl, operator_command, ready_count, start, uvicorn
 
 from tests.fixtures.callers import internal_auth_env, operator_env
 from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
@@ -153,7 +153,7 @@ def main() -> str:
 
         health, metrics = free_port(), free_port()
         operator = start(
-            [sys.executable, "-m", "mosaico_operator"],
+            operator_command(),
             {
                 **cluster.env,
                 **operator_env(identity_url),

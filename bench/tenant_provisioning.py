@@ -42,6 +42,7 @@ from mosaico_shared.auth import CallerCredentials
 from tests.fixtures.callers import caller_tokens_dir, internal_auth_env, operator_env
 from tests.fixtures.kube import KubeCluster, control_plane, ensure_test_binaries
 from tests.fixtures.tenants import SIGNING_KEY_PASSPHRASE
+from tests.fixtures.uv import uv_executable
 from tests.operator.objects import (
     admin_secret,
     module_object,
@@ -53,6 +54,23 @@ MODULES = ("identity", "crm", "finance", "commerce")  # 4 databases per tenant
 STAND_INS = ("crm", "finance", "commerce")
 #: identity runs as its own role; the stand-ins share the test modules' role.
 OWNERS = {m: "identity" if m == "identity" else APP_ROLE for m in MODULES}
+
+
+def operator_command() -> list[str]:
+    """``python -m mosaico_operator`` in an environment holding what the operator's image
+    holds and nothing more: ``uv sync --no-dev --package mosaico-operator``, as
+    operator/Dockerfile runs it. The workspace's environment also has the dev tools, and
+    some libraries load optional extras when they find them installed (httpx its
+    command line, with rich and pygments): the pod would be charged memory it never has.
+    """
+    environment = REPO / ".cache" / "bench" / "operator-env"
+    subprocess.run(
+        [uv_executable(), "sync", "--frozen", "--no-dev", "--package", "mosaico-operator",
+         "--quiet"],
+        cwd=REPO, check=True, timeout=600,
+        env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(environment), "VIRTUAL_ENV": ""},
+    )  # fmt: skip
+    return [str(environment / "bin" / "python"), "-m", "mosaico_operator"]
 
 
 def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -189,9 +207,7 @@ def main(tenants: int = 100, timeout: float = 1800) -> str:
             "MOSAICO_PEERING": "",
             "MOSAICO_LOG_LEVEL": "WARNING",
         }
-        operator = start(
-            [sys.executable, "-m", "mosaico_operator"], operator_settings, work / "operator.log"
-        )
+        operator = start(operator_command(), operator_settings, work / "operator.log")
         processes.append(operator)
         wait_for_http(f"http://127.0.0.1:{health}/healthz", timeout=60, alive=operator)
 
