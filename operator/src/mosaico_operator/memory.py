@@ -5,7 +5,7 @@ Tenants applied at once, each with its Kopf worker, bodies, patches and HTTP exc
 leaves most of what it used free but still held, between blocks that are still live, so
 the operator's resident memory stays at the burst's peak for good. ``malloc_trim(0)``
 returns every free page of every heap: with 300 Tenants at rest it took the operator
-from 213 to 161 MiB. Python has no call for it, so it goes through ctypes.
+from 213 to 158 MiB. Python has no call for it, so it goes through ctypes.
 
 Where the C library has no ``malloc_trim`` (musl, macOS) this does nothing.
 """
