@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
+LOCK = Path(__file__).resolve().parents[2] / "uv.lock"
 SERVICE_SIDE = ("fastapi", "starlette", "sqlalchemy", "jwt")
 
 
@@ -22,3 +25,29 @@ def test_the_operator_loads_no_web_framework_orm_or_token_verifier() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.split() == []
+
+
+def runtime_closure(lock: dict[str, object], root: str) -> set[str]:
+    """Every package ``root`` needs at run time, as ``uv sync --no-dev`` installs them."""
+    packages = {p["name"]: p for p in lock["package"]}  # type: ignore[attr-defined]
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        package = packages[name]
+        todo.extend(d["name"] for d in package.get("dependencies", []))
+        for extra in {e for d in package.get("dependencies", []) for e in d.get("extra", [])}:
+            todo.extend(d["name"] for d in package.get("optional-dependencies", {}).get(extra, []))
+    return seen
+
+
+def test_the_operators_image_has_no_kubernetes_client() -> None:
+    # Kopf imports the kubernetes client whenever it is installed (for its type
+    # checks), which costs 18 MiB; the operator talks to the API server with httpx.
+    lock = tomllib.loads(LOCK.read_text())
+    closure = runtime_closure(lock, "mosaico-operator")
+    assert {"kopf", "httpx", "psycopg"} <= closure
+    assert "kubernetes" not in closure

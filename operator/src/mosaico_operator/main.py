@@ -11,7 +11,7 @@ import kopf
 from mosaico_shared.credentials import CallerCredentials
 from mosaico_shared.tasks import stop_task
 
-from mosaico_operator.cluster import Cluster, load_kubernetes_config
+from mosaico_operator.cluster import Cluster
 from mosaico_operator.handlers import register
 from mosaico_operator.memory import HeapTrimmer
 from mosaico_operator.metrics import OperatorMetrics
@@ -23,7 +23,6 @@ from mosaico_operator.settings import OperatorSettings
 
 def build_operator(settings: OperatorSettings) -> Operator:
     """The shared clients: Kubernetes (invite Secrets), identity and the modules."""
-    load_kubernetes_config()
     metrics = OperatorMetrics()
     return Operator(
         settings=settings,
@@ -69,8 +68,9 @@ def build_registry(operator: Operator) -> kopf.OperatorRegistry:
 
     @kopf.on.login(registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-        # A custom registry has none of Kopf's default login handlers.
-        return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+        # A custom registry has none of Kopf's default login handlers. The operator's own
+        # writes (Operator.cluster) use the same credentials.
+        return operator.cluster.login(**kwargs)
 
     trimmer = HeapTrimmer(ours.heap_trim_interval_seconds)
     background: list[asyncio.Task[None]] = []
@@ -84,6 +84,7 @@ def build_registry(operator: Operator) -> kopf.OperatorRegistry:
         for task in background:
             await stop_task(task)
         await operator.services.aclose()
+        await operator.cluster.aclose()
 
     register(registry, operator)
     return registry
