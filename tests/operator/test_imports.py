@@ -10,9 +10,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
-LOCK = Path(__file__).resolve().parents[2] / "uv.lock"
+from tests.fixtures.uv import REPO_ROOT
+
+LOCK = REPO_ROOT / "uv.lock"
 SERVICE_SIDE = ("fastapi", "starlette", "sqlalchemy", "jwt")
 
 

@@ -74,7 +74,7 @@ class Cluster:
     ) -> int:
         """Send one request; returns its status when it is 2xx or one of ``ok_statuses``."""
         response = await self._request(method, path, body)
-        if response.status_code == 401 and self._login_kwargs:
+        if response.status_code == 401:  # _request sends nothing before the first login
             self.login(**self._login_kwargs)
             response = await self._request(method, path, body)
         if response.is_success or response.status_code in ok_statuses:
