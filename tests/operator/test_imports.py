@@ -47,7 +47,7 @@ def runtime_closure(lock: dict[str, object], root: str) -> set[str]:
 
 def test_the_operators_image_has_no_kubernetes_client() -> None:
     # Kopf imports the kubernetes client whenever it is installed (for its type
-    # checks), which costs 13 MiB; the operator talks to the API server with httpx.
+    # checks), which costs 9 MiB; the operator talks to the API server with httpx.
     lock = tomllib.loads(LOCK.read_text())
     closure = runtime_closure(lock, "mosaico-operator")
     assert {"kopf", "httpx", "psycopg"} <= closure

@@ -4,7 +4,7 @@ come from its index of them (:mod:`mosaico_operator.secrets`).
 
 These are four REST calls, made with httpx and the credentials Kopf logged in with
 (:class:`kopf.ConnectionInfo` knows its TLS context and ``Authorization`` header). The
-``kubernetes`` client would cost the operator's pod 13 MiB of memory for them: Kopf
+``kubernetes`` client would cost the operator's pod 9 MiB of memory for them: Kopf
 imports it whenever it is installed, so the image does not install it.
 """
 
